@@ -1,0 +1,2 @@
+/** Parsing and validating user input: vpn:// URLs, interface addresses, sizes and durations. */
+package io.rqst.config;

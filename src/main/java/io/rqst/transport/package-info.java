@@ -1,0 +1,2 @@
+/** QUIC transport (Netty + quiche): listening, connecting, TLS and DATAGRAM settings. */
+package io.rqst.transport;
