@@ -1,0 +1,90 @@
+package io.rqst.pki;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Our side's TLS identity: a private key and the certificate chain that goes with it, the key's own
+ * certificate first.
+ *
+ * @param key   the private key
+ * @param chain the key's certificate, then (optionally) the CA certificates above it; never empty
+ */
+public record Identity(PrivateKey key, List<X509Certificate> chain) {
+    /** Copies the chain; it must not be empty. */
+    public Identity {
+        Objects.requireNonNull(key, "key");
+        chain = List.copyOf(chain);
+        if (chain.isEmpty()) {
+            throw new IllegalArgumentException("an identity needs a certificate");
+        }
+    }
+
+    /**
+     * Loads a key file and a certificate file (as the RQST manual names them: {@code server.key}/{@code server.crt}
+     * or {@code client.key}/{@code client.crt}) and checks that they belong together.
+     *
+     * @param keyFile  PEM private key, see {@link Pem#readPrivateKey(Path)}
+     * @param certFile PEM certificate, optionally followed by its issuers, see {@link Pem#readCertificates(Path)}
+     * @return the identity
+     * @throws PkiException if a file is unusable, or the key is not the one the first certificate was issued for
+     */
+    public static Identity load(Path keyFile, Path certFile) throws PkiException {
+        PrivateKey key = Pem.readPrivateKey(keyFile);
+        List<X509Certificate> chain = Pem.readCertificates(certFile);
+        PublicKey certKey = chain.getFirst().getPublicKey();
+        if (!key.getAlgorithm().equals(certKey.getAlgorithm())) {
+            throw new PkiException(keyFile + " does not belong to " + certFile + " (the key is " + key.getAlgorithm()
+                    + ", the certificate's is " + certKey.getAlgorithm() + ")");
+        }
+        if (!belongTogether(key, certKey)) {
+            throw new PkiException(keyFile + " does not belong to " + certFile + " (the certificate was issued for"
+                    + " another key)");
+        }
+        return new Identity(key, chain);
+    }
+
+    /** {@return the key's own certificate (the first of the chain)} */
+    public X509Certificate certificate() {
+        return chain.getFirst();
+    }
+
+    /** {@return the common name of {@link #certificate()}, or its whole subject if it has no CN; for logs} */
+    public String subjectCn() {
+        var subject = certificate().getSubjectX500Principal();
+        return Names.commonName(subject).orElseGet(() -> Names.full(subject));
+    }
+
+    /** Whether the private key and the public key are a pair: a signature made with one verifies with the other. */
+    static boolean belongTogether(PrivateKey key, PublicKey publicKey) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "RSASSA-PSS", "Ed25519", "Ed448", "EdDSA" -> key.getAlgorithm();
+            default -> null;
+        };
+        if (algorithm == null) {
+            return false;
+        }
+        try {
+            byte[] probe = "rqst key/certificate pairing check".getBytes(StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package io.rqst.pki;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.pkcs.RSAPrivateKey;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.util.io.pem.PemHeader;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemReader;
+
+/**
+ * Reads the PEM files OpenSSL writes: unencrypted private keys (PKCS#8 {@code BEGIN PRIVATE KEY}, PKCS#1
+ * {@code BEGIN RSA PRIVATE KEY}, SEC1 {@code BEGIN EC PRIVATE KEY} with or without an {@code EC PARAMETERS}
+ * block) and certificates ({@code BEGIN CERTIFICATE}, one or more). Text around the blocks is ignored.
+ *
+ * <p>Every problem is a {@link PkiException} whose one-line message names the file: missing, unreadable,
+ * empty, not PEM, corrupt base64 or DER, encrypted, or the wrong kind of file (a certificate where a key is
+ * expected, or the other way round).
+ */
+public final class Pem {
+    private static final AlgorithmIdentifier RSA = new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption,
+            DERNull.INSTANCE);
+
+    private Pem() {}
+
+    /**
+     * Reads the first private key in a PEM file.
+     *
+     * @param file a PEM file holding an unencrypted RSA or EC private key (other blocks, such as
+     *             certificates, may come with it and are ignored)
+     * @return the key
+     * @throws PkiException if the file holds no usable unencrypted private key; the message says why
+     */
+    public static PrivateKey readPrivateKey(Path file) throws PkiException {
+        List<PemObject> blocks = readBlocks(file, "PRIVATE KEY", "pkey");
+        ASN1Encodable curve = null;
+        for (PemObject block : blocks) {
+            if (block.getType().equals("EC PARAMETERS")) {
+                curve = parse(file, block, () -> ASN1Primitive.fromByteArray(block.getContent()));
+            }
+        }
+        for (PemObject block : blocks) {
+            String type = block.getType();
+            if (type.equals("ENCRYPTED PRIVATE KEY") || isEncrypted(block)) {
+                throw new PkiException(file + " is encrypted with a passphrase; rqst needs an unencrypted key"
+                        + " (decrypt it with: openssl pkey -in " + file + " -out " + plainName(file) + ")");
+            }
+            ASN1Encodable namedCurve = curve;
+            PrivateKeyInfo info = switch (type) {
+                case "PRIVATE KEY" -> parse(file, block, () -> PrivateKeyInfo.getInstance(block.getContent()));
+                case "RSA PRIVATE KEY" -> parse(file, block,
+                        () -> new PrivateKeyInfo(RSA, RSAPrivateKey.getInstance(block.getContent())));
+                case "EC PRIVATE KEY" -> parse(file, block, () -> ecKeyInfo(file, block, namedCurve));
+                default -> null;
+            };
+            if (info != null) {
+                return toKey(file, block, info);
+            }
+        }
+        throw wrongKind(file, blocks, "a private key");
+    }
+
+    /**
+     * Reads all certificates in a PEM file, in file order (for a chain: the certificate first, then its
+     * issuers).
+     *
+     * @param file a PEM file with one or more {@code BEGIN CERTIFICATE} blocks
+     * @return the certificates, never empty
+     * @throws PkiException if the file holds no certificate or a corrupt one; the message says why
+     */
+    public static List<X509Certificate> readCertificates(Path file) throws PkiException {
+        List<PemObject> blocks = readBlocks(file, "CERTIFICATE", "x509");
+        List<X509Certificate> certs = new ArrayList<>();
+        var converter = new JcaX509CertificateConverter();
+        for (PemObject block : blocks) {
+            if (block.getType().equals("CERTIFICATE") || block.getType().equals("X509 CERTIFICATE")) {
+                certs.add(parse(file, block,
+                        () -> converter.getCertificate(new X509CertificateHolder(block.getContent()))));
+            }
+        }
+        if (certs.isEmpty()) {
+            throw wrongKind(file, blocks, "a certificate");
+        }
+        return List.copyOf(certs);
+    }
+
+    private static PrivateKeyInfo ecKeyInfo(Path file, PemObject block, ASN1Encodable curve)
+            throws IOException, PkiException {
+        ECPrivateKey key = ECPrivateKey.getInstance(block.getContent());
+        ASN1Encodable params = key.getParametersObject() != null ? key.getParametersObject() : curve;
+        if (params == null) {
+            throw new PkiException(file + ": the EC PRIVATE KEY block names no curve and no EC PARAMETERS block"
+                    + " precedes it");
+        }
+        return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, params), key);
+    }
+
+    private static PrivateKey toKey(Path file, PemObject block, PrivateKeyInfo info) throws PkiException {
+        try {
+            return new JcaPEMKeyConverter().getPrivateKey(info);
+        } catch (IOException | RuntimeException e) {
+            throw new PkiException(file + ": the " + block.getType() + " block is corrupt or of an unsupported"
+                    + " algorithm (" + info.getPrivateKeyAlgorithm().getAlgorithm() + ")", e);
+        }
+    }
+
+    /** Reads the file and splits it into PEM blocks; at least one, else a PkiException. */
+    private static List<PemObject> readBlocks(Path file, String expectedType, String opensslCommand)
+            throws PkiException {
+        if (Files.isDirectory(file)) {
+            throw new PkiException(file + ": is a directory, not a file");
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new PkiException(file + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new PkiException(file + ": permission denied (rqst runs as user "
+                    + System.getProperty("user.name") + ")", e);
+        } catch (IOException e) {
+            throw new PkiException(file + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            throw new PkiException(file + ": is empty");
+        }
+        if (!text.contains("-----BEGIN ")) {
+            if (bytes[0] == 0x30) { // an ASN.1 SEQUENCE: DER
+                throw new PkiException(file + ": is binary DER, not PEM (convert it with: openssl " + opensslCommand
+                        + " -inform DER -in " + file + " -out " + file + ".pem)");
+            }
+            throw new PkiException(file + ": contains no PEM block (expected a line -----BEGIN " + expectedType
+                    + "-----)");
+        }
+        List<PemObject> blocks = new ArrayList<>();
+        try (PemReader reader = new PemReader(new StringReader(text.replace("\uFEFF", "")))) {
+            for (PemObject block; (block = reader.readPemObject()) != null; ) {
+                blocks.add(block);
+            }
+        } catch (IOException e) {
+            throw new PkiException(file + ": is not valid PEM (" + e.getMessage() + ")", e);
+        } catch (RuntimeException e) { // org.bouncycastle.util.encoders.DecoderException
+            throw new PkiException(file + ": is corrupt: the base64 text of a PEM block does not decode", e);
+        }
+        if (blocks.isEmpty()) {
+            throw new PkiException(file + ": contains no complete PEM block (expected -----BEGIN " + expectedType
+                    + "----- ... -----END " + expectedType + "-----)");
+        }
+        return blocks;
+    }
+
+    private static PkiException wrongKind(Path file, List<PemObject> blocks, String expected) {
+        String found = kindOf(blocks.getFirst().getType());
+        String hint = found.equals("a certificate") || found.equals("a private key")
+                ? " (are the key and certificate file names swapped?)" : "";
+        return new PkiException(file + ": contains " + found + ", not " + expected + hint);
+    }
+
+    private static String kindOf(String type) {
+        if (type.contains("PRIVATE KEY")) {
+            return "a private key";
+        } else if (type.contains("CERTIFICATE REQUEST")) {
+            return "a certificate request (CSR)";
+        } else if (type.contains("CERTIFICATE")) {
+            return "a certificate";
+        } else if (type.contains("PUBLIC KEY")) {
+            return "a public key";
+        } else if (type.equals("EC PARAMETERS")) {
+            return "only EC parameters";
+        } else if (type.contains("CRL")) {
+            return "a certificate revocation list";
+        }
+        return "a \"" + type + "\" block";
+    }
+
+    private static boolean isEncrypted(PemObject block) {
+        for (Object header : block.getHeaders()) {
+            if (header instanceof PemHeader h && h.getName().equalsIgnoreCase("Proc-Type")
+                    && h.getValue().toUpperCase(java.util.Locale.ROOT).contains("ENCRYPTED")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code dir/server.key} → {@code dir/server-plain.key}. */
+    private static Path plainName(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String plain = dot > 0 ? name.substring(0, dot) + "-plain" + name.substring(dot) : name + "-plain";
+        return file.resolveSibling(plain);
+    }
+
+    /** A DER decoding step; BouncyCastle reports bad input as IOException or as assorted runtime exceptions. */
+    private interface Decoder<T> {
+        T decode() throws Exception;
+    }
+
+    private static <T> T parse(Path file, PemObject block, Decoder<T> decoder) throws PkiException {
+        try {
+            return decoder.decode();
+        } catch (PkiException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new PkiException(file + ": the " + block.getType() + " block is corrupt (its content is not"
+                    + " valid DER)", e);
+        }
+    }
+}
