@@ -54,7 +54,8 @@ public interface TapDevice extends AutoCloseable {
      *              {@link #frameCapacity()} writable bytes
      * @param count how many buffers may be filled, at least 1
      * @return the number of buffers filled ({@code bufs[0..n)}, one frame each), 0 if woken without
-     *         a frame, or -1 once the device is closed
+     *         a frame (an implementation may also wake itself periodically, e.g. after a one-second
+     *         backstop timeout; the caller just calls again), or -1 once the device is closed
      * @throws IOException if the device failed; the message names the device and the error
      */
     int read(ByteBuf[] bufs, int count) throws IOException;

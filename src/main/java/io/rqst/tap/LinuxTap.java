@@ -1,0 +1,449 @@
+package io.rqst.tap;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import io.netty.buffer.ByteBuf;
+import io.rqst.tap.TapErrors.Step;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A Linux TAP device ({@code /dev/net/tun} with {@code IFF_TAP | IFF_NO_PI}) driven through the FFM API.
+ *
+ * <p>The device is not persistent: the kernel removes the interface when its file descriptor is closed,
+ * by {@link #close()} or by the death of the process. {@link #open} creates it, sets the MTU, brings
+ * the link up and reads its MAC address. (Should an idle persistent TAP of that name exist, made with
+ * {@code ip tuntap add mode tap}, {@code open} attaches to it, and it stays after {@code close()}.)
+ *
+ * <p>Reading: the reader {@code poll}s the TAP and an eventfd (at most one second, then {@code read}
+ * returns 0), then drains up to {@code count} frames with non-blocking {@code readv}s straight into the
+ * buffers' memory. {@link #close()} writes the eventfd, which wakes the reader at once.
+ *
+ * <p>File descriptors are closed only once no thread is inside {@code read}, {@code write} or
+ * {@code close} any more (a count of users in one atomic word, with a closed bit), so a frame can never
+ * go to an unrelated file that reused the number. {@code close()} waits up to two seconds for that; if a
+ * user is still inside then, the last one out closes them.
+ *
+ * <p>The per-frame path allocates nothing and logs nothing: addresses go to the kernel as {@code long}s,
+ * the {@code pollfd} and {@code iovec} arrays are allocated once per device, and {@code poll}/{@code readv}/{@code write} run
+ * without errno capture (which costs a small allocation per call in the JDK); only when one fails on
+ * the read path is it repeated once with capture, into a segment allocated once per device.
+ */
+public final class LinuxTap implements TapDevice {
+
+    /** How long one {@code poll} waits before {@code read} returns 0: a backstop to the eventfd wake-up. */
+    static final int POLL_TIMEOUT_MILLIS = 1000;
+    /** How long {@code close()} waits for threads inside {@code read}/{@code write} to leave. */
+    static final long CLOSE_WAIT_MILLIS = 2000;
+
+    /** The closed bit of {@link #state}; the bits below it count threads using the file descriptors. */
+    private static final long CLOSED = 1L << 62;
+    private static final VarHandle STATE;
+    private static final VarHandle RELEASED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(LinuxTap.class, "state", long.class);
+            RELEASED = lookup.findVarHandle(LinuxTap.class, "released", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    private final int mtu;
+    private final int frameCapacity;
+    private final long mac;
+    private final int tapFd;
+    private final int eventFd;
+
+    /** Native memory of this device, freed with the file descriptors. */
+    private final Arena arena;
+    /** {@code struct pollfd[2]}: the TAP, then the eventfd. */
+    private final MemorySegment pollFds;
+    private final long pollFdsAddress;
+    /**
+     * {@code struct iovec[2]} of the reader, then one spare byte: the frame buffer ({@code iov_base}
+     * set per read, length {@link #frameCapacity}), then the spare byte, which only a frame longer than
+     * {@code frameCapacity} reaches. The kernel silently truncates a frame to the space it is given,
+     * so this is how an oversize frame is told from one that fits exactly.
+     */
+    private final MemorySegment iov;
+    private final long iovAddress;
+    /** errno capture for the (single) reader thread, used only when a read or poll failed. */
+    private final MemorySegment readErrno;
+    /** The 8-byte counter value {@code close()} writes to the eventfd. */
+    private final MemorySegment wakeValue;
+
+    private final LongAdder writeErrors = new LongAdder();
+    private final LongAdder oversizeFrames = new LongAdder();
+    private final CountDownLatch fdsClosed = new CountDownLatch(1);
+
+    /** {@link #CLOSED} bit | number of threads currently using the file descriptors. */
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile long state;
+    @SuppressWarnings("unused") // accessed through RELEASED
+    private volatile boolean released;
+
+    private LinuxTap(String name, int mtu, long mac, int tapFd, int eventFd, Arena arena) {
+        this.name = name;
+        this.mtu = mtu;
+        this.frameCapacity = mtu + ETHERNET_HEADER + VLAN_TAG;
+        this.mac = mac;
+        this.tapFd = tapFd;
+        this.eventFd = eventFd;
+        this.arena = arena;
+        this.pollFds = arena.allocate(2L * Libc.POLLFD_SIZE, 8);
+        pollFds.set(JAVA_INT, 0, tapFd);
+        pollFds.set(JAVA_SHORT, Libc.POLLFD_EVENTS, Libc.POLLIN);
+        pollFds.set(JAVA_INT, Libc.POLLFD_SIZE, eventFd);
+        pollFds.set(JAVA_SHORT, Libc.POLLFD_SIZE + Libc.POLLFD_EVENTS, Libc.POLLIN);
+        this.pollFdsAddress = pollFds.address();
+        this.iov = arena.allocate(2L * Libc.IOVEC_SIZE + 8, 8);
+        iov.set(JAVA_LONG, Libc.IOVEC_LEN, frameCapacity);
+        iov.set(JAVA_LONG, Libc.IOVEC_SIZE, iov.address() + 2L * Libc.IOVEC_SIZE); // overflowByte
+        iov.set(JAVA_LONG, Libc.IOVEC_SIZE + Libc.IOVEC_LEN, 1L);
+        this.iovAddress = iov.address();
+        this.readErrno = Libc.newErrnoSegment(arena);
+        this.wakeValue = arena.allocate(JAVA_LONG);
+        wakeValue.set(JAVA_LONG, 0, 1L);
+    }
+
+    /**
+     * Creates TAP {@code name} with {@code mtu}, brings it up and returns it open.
+     *
+     * @param name the interface name: 1 to 15 printable ASCII characters, no {@code /}, {@code :},
+     *             {@code %} or whitespace
+     * @param mtu  the interface MTU, 68 to 65535; Linux itself accepts at most 65521 for a TAP
+     *             (65535 minus the Ethernet header) and larger values fail with an IOException saying so
+     * @return the open device; the caller closes it
+     * @throws IllegalArgumentException if the name or MTU is invalid; the message says which and why
+     * @throws IOException if the kernel refuses; one line naming the device and the cause, e.g.
+     *         {@code cannot create TAP 'rqst0': name is in use by another device}. Nothing is left open.
+     */
+    public static LinuxTap open(String name, int mtu) throws IOException {
+        Ifreq.checkName(name);
+        Taps.checkMtu(name, mtu);
+        Arena arena = Arena.ofShared();
+        int tap = -1;
+        int sock = -1;
+        int efd = -1;
+        boolean ok = false;
+        try (Arena setup = Arena.ofConfined()) {
+            MemorySegment cap = Libc.newErrnoSegment(setup);
+            tap = Libc.open(cap, setup.allocateFrom("/dev/net/tun"),
+                    Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+            check(tap, name, Step.OPEN_TUN, mtu, cap);
+
+            MemorySegment ifr = Ifreq.allocate(setup, name);
+            Ifreq.setFlags(ifr, (short) (Libc.IFF_TAP | Libc.IFF_NO_PI));
+            check(Libc.ioctl(cap, tap, Libc.TUNSETIFF, ifr), name, Step.TUNSETIFF, mtu, cap);
+
+            sock = Libc.socket(cap, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+            check(sock, name, Step.SOCKET, mtu, cap);
+
+            reset(ifr, name);
+            Ifreq.setMtu(ifr, mtu);
+            check(Libc.ioctl(cap, sock, Libc.SIOCSIFMTU, ifr), name, Step.SET_MTU, mtu, cap);
+
+            reset(ifr, name);
+            check(Libc.ioctl(cap, sock, Libc.SIOCGIFFLAGS, ifr), name, Step.GET_FLAGS, mtu, cap);
+            Ifreq.setFlags(ifr, (short) (Ifreq.flags(ifr) | Libc.IFF_UP));
+            check(Libc.ioctl(cap, sock, Libc.SIOCSIFFLAGS, ifr), name, Step.SET_FLAGS, mtu, cap);
+
+            reset(ifr, name);
+            check(Libc.ioctl(cap, sock, Libc.SIOCGIFHWADDR, ifr), name, Step.GET_HWADDR, mtu, cap);
+            if (Ifreq.hwaddrFamily(ifr) != Libc.ARPHRD_ETHER) {
+                throw new IOException("cannot create TAP '" + name + "': hardware type "
+                        + Ifreq.hwaddrFamily(ifr) + " is not Ethernet");
+            }
+            long mac = Ifreq.hwaddr(ifr);
+
+            efd = Libc.eventfd(cap, 0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+            check(efd, name, Step.EVENTFD, mtu, cap);
+
+            LinuxTap device = new LinuxTap(name, mtu, mac, tap, efd, arena);
+            ok = true;
+            return device;
+        } finally {
+            Libc.close(sock);
+            if (!ok) {
+                Libc.close(efd);
+                Libc.close(tap);
+                arena.close();
+            }
+        }
+    }
+
+    private static void reset(MemorySegment ifr, String name) {
+        ifr.fill((byte) 0);
+        Ifreq.setName(ifr, name);
+    }
+
+    private static void check(int result, String name, Step step, int mtu, MemorySegment cap) throws IOException {
+        if (result < 0) {
+            int errno = Libc.errno(cap);
+            throw new IOException(TapErrors.openFailure(name, step, mtu, errno, Libc.strerror(errno)));
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    @Override
+    public int frameCapacity() {
+        return frameCapacity;
+    }
+
+    @Override
+    public long macAddress() {
+        return mac;
+    }
+
+    /** Frames {@link #write} dropped: the kernel refused them or the device was closed. */
+    public long writeErrors() {
+        return writeErrors.sum();
+    }
+
+    /**
+     * Frames the reader dropped because they were longer than {@link #frameCapacity()} (only possible
+     * if someone raised the interface MTU on the host after {@link #open}).
+     */
+    public long oversizeFrames() {
+        return oversizeFrames.sum();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Waits at most one second in {@code poll}; returns 0 when that passes without a frame. Reads
+     * at most {@link #frameCapacity()} bytes into each buffer; a longer frame (the host MTU was raised
+     * behind this device's back) is dropped and counted in {@link #oversizeFrames()}, never delivered
+     * truncated.
+     *
+     * @throws IllegalArgumentException if a buffer breaks the contract (no memory address, released,
+     *         too small) or {@code count} is out of range
+     * @throws IllegalStateException if called on a virtual thread
+     */
+    @Override
+    public int read(ByteBuf[] bufs, int count) throws IOException {
+        Taps.checkRead(bufs, count, frameCapacity);
+        if (!enter()) {
+            return -1;
+        }
+        try {
+            return pollAndDrain(bufs, count);
+        } finally {
+            exit();
+        }
+    }
+
+    private int pollAndDrain(ByteBuf[] bufs, int count) throws IOException {
+        for (;;) {
+            int ready = Libc.poll(pollFdsAddress, 2, POLL_TIMEOUT_MILLIS);
+            if (isClosed()) {
+                return -1;
+            }
+            if (ready < 0) {
+                // rare (a signal, or a real failure): ask again, without waiting, to learn errno
+                ready = Libc.poll(readErrno, pollFdsAddress, 2, 0);
+                if (ready < 0) {
+                    int e = Libc.errno(readErrno);
+                    if (e == Libc.EINTR) {
+                        continue;
+                    }
+                    throw new IOException(TapErrors.ioFailure(name, "poll", e, Libc.strerror(e)));
+                }
+                if (ready == 0) {
+                    continue; // interrupted, and nothing ready yet: wait again
+                }
+            }
+            short tapEvents = pollFds.get(JAVA_SHORT, Libc.POLLFD_REVENTS);
+            if (ready == 0 || tapEvents == 0) {
+                return 0;
+            }
+            int n = drain(bufs, count);
+            if (n > 0) {
+                return n;
+            }
+            // readable, yet the first read failed: read once more capturing errno
+            n = readOneWithErrno(bufs[0]);
+            if (n > 0) {
+                return n;
+            }
+            if ((tapEvents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0) {
+                throw new IOException("TAP '" + name + "' failed: poll reports revents 0x"
+                        + Integer.toHexString(tapEvents & 0xffff));
+            }
+            // a spurious wake-up (or only oversize frames): wait again
+        }
+    }
+
+    /**
+     * Non-blocking reads into {@code bufs[0..)} until {@code count} frames or a failed read; the
+     * failure is EAGAIN (drained) unless it happens on the first read, which the caller then examines.
+     */
+    private int drain(ByteBuf[] bufs, int count) {
+        int n = 0;
+        while (n < count) {
+            ByteBuf buf = bufs[n];
+            int writerIndex = buf.writerIndex();
+            iov.set(JAVA_LONG, 0, buf.memoryAddress() + writerIndex);
+            long got = Libc.readv(tapFd, iovAddress, 2);
+            if (got <= 0) {
+                break;
+            }
+            if (got > frameCapacity) {
+                oversizeFrames.increment(); // truncated by the kernel: drop it
+                continue;
+            }
+            buf.writerIndex(writerIndex + (int) got);
+            n++;
+        }
+        return n;
+    }
+
+    /** One read capturing errno: 1 if it got a frame, 0 on EAGAIN/EINTR or an oversize frame. */
+    private int readOneWithErrno(ByteBuf buf) throws IOException {
+        int writerIndex = buf.writerIndex();
+        iov.set(JAVA_LONG, 0, buf.memoryAddress() + writerIndex);
+        long got = Libc.readv(readErrno, tapFd, iovAddress, 2);
+        if (got > frameCapacity) {
+            oversizeFrames.increment();
+            return 0;
+        }
+        if (got > 0) {
+            buf.writerIndex(writerIndex + (int) got);
+            return 1;
+        }
+        if (got == 0) {
+            return 0;
+        }
+        int e = Libc.errno(readErrno);
+        if (e == Libc.EAGAIN || e == Libc.EINTR) {
+            return 0;
+        }
+        throw new IOException(TapErrors.ioFailure(name, "read", e, Libc.strerror(e)));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One non-blocking {@code write(2)}; a refused frame is counted in {@link #writeErrors()}.
+     *
+     * @throws IllegalArgumentException if the buffer has no memory address (a contract breach, not a
+     *         lost frame)
+     */
+    @Override
+    public boolean write(ByteBuf frame) {
+        Taps.checkWrite(frame);
+        if (!enter()) {
+            writeErrors.increment();
+            return false;
+        }
+        try {
+            int length = frame.readableBytes();
+            long written = Libc.write(tapFd, frame.memoryAddress() + frame.readerIndex(), length);
+            if (written == length) {
+                return true;
+            }
+            writeErrors.increment();
+            return false;
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Wakes the reader through the eventfd, then waits up to two seconds until no
+     * thread is inside {@code read} or {@code write} and the file descriptors (hence the interface) are
+     * closed. Should a thread still be inside after that, it closes them when it leaves.
+     */
+    @Override
+    public void close() {
+        long s;
+        do {
+            s = state;
+            if ((s & CLOSED) != 0) {
+                awaitRelease();
+                return;
+            }
+        } while (!STATE.compareAndSet(this, s, (s | CLOSED) + 1)); // closed, and this thread is a user
+        try {
+            Libc.write(eventFd, wakeValue.address(), Long.BYTES);
+        } finally {
+            exit();
+        }
+        awaitRelease();
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return (state & CLOSED) != 0;
+    }
+
+    @Override
+    public String toString() {
+        return "LinuxTap[" + name + ", mtu " + mtu + ", mac " + Taps.formatMac(mac)
+                + (isClosed() ? ", closed]" : "]");
+    }
+
+    /** Registers a user of the file descriptors; false (and nothing registered) once closed. */
+    private boolean enter() {
+        long s = (long) STATE.getAndAdd(this, 1L);
+        if ((s & CLOSED) != 0) {
+            exit();
+            return false;
+        }
+        return true;
+    }
+
+    /** Unregisters a user; the last one out after {@code close()} releases the file descriptors. */
+    private void exit() {
+        long s = (long) STATE.getAndAdd(this, -1L) - 1;
+        if (s == CLOSED) {
+            release();
+        }
+    }
+
+    private void release() {
+        if (!RELEASED.compareAndSet(this, false, true)) {
+            return;
+        }
+        try {
+            Libc.close(tapFd);
+            Libc.close(eventFd);
+            arena.close();
+        } catch (RuntimeException e) {
+            // nothing to do: close() never throws and the fds are gone either way
+        } finally {
+            fdsClosed.countDown();
+        }
+    }
+
+    private void awaitRelease() {
+        try {
+            fdsClosed.await(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
