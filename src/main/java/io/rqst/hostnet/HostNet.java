@@ -13,7 +13,7 @@ import java.util.Optional;
  *       If a change fails, nothing is recorded for it and a {@link HostNetException} names the
  *       command and the kernel's answer.</li>
  *   <li>The record is also written (atomically) to a state file, so that a process killed before
- *       {@code close()} has its changes undone by the next start ({@link HostNets#recover}).</li>
+ *       {@code close()} has its changes undone by the next start ({@link HostNets#open}).</li>
  *   <li>{@code close()} undoes every recorded change, newest first, keeps going when one undo fails
  *       (e.g. the interface is already gone), then deletes the state file. Idempotent.</li>
  *   <li>Calls are made from one thread at a time (set-up and tear-down, never the data path).</li>

@@ -1,0 +1,103 @@
+package io.rqst.hostnet;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Opens the {@link HostNet} of this process, after undoing what an earlier, killed process left. */
+public final class HostNets {
+
+    private static final Logger log = LoggerFactory.getLogger(HostNets.class);
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private HostNets() {}
+
+    /** {@link #open(Path, CommandRunner)} with commands run on this host. */
+    public static HostNet open(Path stateFile) throws HostNetException {
+        return open(stateFile, CommandRunner.local());
+    }
+
+    /**
+     * Returns a fresh {@link HostNet} that records its changes in {@code stateFile} (e.g.
+     * {@code /run/rqst/client-rqst0.json}; its directory is created 0700 if missing).
+     *
+     * <p>If {@code stateFile} exists, the process that wrote it ended without {@link HostNet#close()}:
+     * its changes are undone first, newest first, going on past failures (as {@code close()} does),
+     * and the file is deleted. A file that cannot be read as a state file is moved aside to
+     * {@code stateFile.corrupt-TIMESTAMP} with a warning, and nothing in it is run. A file left by this
+     * very process (a {@code HostNet} dropped without {@code close()}) counts as left over too.
+     *
+     * @throws HostNetException if the state file belongs to a process that is still running (one
+     *     state file serves one process at a time), or cannot be read, moved or deleted
+     */
+    public static HostNet open(Path stateFile, CommandRunner runner) throws HostNetException {
+        Path file = stateFile.toAbsolutePath();
+        try {
+            if (!Files.isDirectory(file.getParent())) {
+                Files.createDirectories(file.getParent(),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            Files.deleteIfExists(StateFile.tempFor(file));
+            if (Files.exists(file)) {
+                recover(file, runner);
+            }
+        } catch (IOException e) {
+            throw new HostNetException("cannot prepare host network state file " + file + ": " + e);
+        }
+        return new IpHostNet(file, runner);
+    }
+
+    private static void recover(Path file, CommandRunner runner) throws IOException, HostNetException {
+        StateFile.Contents leftover;
+        try {
+            leftover = StateFile.read(file);
+        } catch (StateFile.InvalidException e) {
+            Path aside = file.resolveSibling(file.getFileName() + ".corrupt-" + STAMP.format(Instant.now()));
+            Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            log.warn("host network state file {} is not valid ({}); moved it to {} and undid nothing: "
+                    + "check 'ip address' and 'ip route' for changes an earlier run may have left",
+                    file, e.getMessage(), aside);
+            return;
+        }
+        if (ownerIsRunning(leftover)) {
+            throw new HostNetException("host network state file " + file + " belongs to process "
+                    + leftover.pid() + ", which is still running: stop it first, or use another state file");
+        }
+        if (!leftover.changes().isEmpty()) {
+            log.info("undoing {} host changes left by an earlier run that did not exit cleanly ({})",
+                    leftover.changes().size(), file);
+            IpHostNet.undo(leftover.changes(), runner);
+        }
+        Files.delete(file);
+    }
+
+    /**
+     * Whether the process that wrote the file still runs. Its pid alone is not enough (pids are
+     * reused), so its start time must match too; when either start time is unknown, a live process
+     * with that pid counts as the owner, to be safe.
+     */
+    private static boolean ownerIsRunning(StateFile.Contents contents) {
+        ProcessHandle self = ProcessHandle.current();
+        if (contents.pid() == self.pid()) {
+            return false;
+        }
+        Optional<ProcessHandle> process = ProcessHandle.of(contents.pid()).filter(ProcessHandle::isAlive);
+        if (process.isEmpty()) {
+            return false;
+        }
+        Optional<Instant> started = process.get().info().startInstant();
+        if (contents.processStart().isEmpty() || started.isEmpty()) {
+            return true;
+        }
+        return started.get().toEpochMilli() == contents.processStart().get().toEpochMilli();
+    }
+}
