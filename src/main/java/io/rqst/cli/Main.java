@@ -1,11 +1,77 @@
 package io.rqst.cli;
 
-/** Entry point of the rqst launcher. */
-public final class Main {
+import io.rqst.session.Version;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of {@code rqst}. Invoked as {@code vpn-server} or {@code vpn-client} (the RQST
+ * manual's names), the launcher passes {@code -Drqst.alias} and the matching subcommand is implied.
+ */
+@Command(name = "rqst", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = {"A virtual Ethernet (L2) VPN over one QUIC connection, compatible with RQST.", ""},
+        subcommands = {ServerCommand.class, ClientCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Examples:", "  rqst server --address 10.8.0.1/24", "  rqst client --address 10.8.0.2/24 vpn://rqst.example.com:3456",
+                "  rqst server -d        (test mode: no certificates)", "  rqst client -d vpn://192.0.2.1"})
+public final class Main implements Runnable {
+    /** Exit code for a failure at run time (refused, cannot set up, lost for good). */
+    public static final int EXIT_FAILURE = 1;
+    /** Exit code for a usage error (unknown option, bad value). */
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     private Main() {}
 
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
     public static void main(String[] args) {
-        System.err.println("rqst: not built yet");
-        System.exit(2);
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (for tests). */
+    public static int execute(String... args) {
+        String alias = System.getProperty("rqst.alias", "");
+        if (alias.equals("vpn-server") || alias.equals("vpn-client")) {
+            String[] a = new String[args.length + 1];
+            a[0] = alias.substring(4);
+            System.arraycopy(args, 0, a, 1, args.length);
+            args = a;
+        }
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("rqst: " + ex.getMessage());
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            c.getErr().println("rqst: " + (ex instanceof UsageError ? "" : "internal error: ") + ex.getMessage());
+            if (!(ex instanceof UsageError)) {
+                ex.printStackTrace(c.getErr());
+            }
+            return ex instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+        });
+        return cl.execute(args);
+    }
+
+    /** A bad option value found after parsing (e.g. a file that does not exist). */
+    static final class UsageError extends RuntimeException {
+        UsageError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"rqst " + Version.VERSION + " (Java " + Runtime.version() + ")"};
+        }
     }
 }

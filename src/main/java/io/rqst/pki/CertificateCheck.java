@@ -17,4 +17,24 @@ public interface CertificateCheck {
      * @return why the peer is refused, in one line naming its certificate; empty to accept it
      */
     Optional<String> check(List<X509Certificate> chain);
+
+    /** The kind of refusal this check makes, so the TLS layer can send the matching alert. */
+    default CertificateRefusedException.Reason reason() {
+        return CertificateRefusedException.Reason.OTHER;
+    }
+
+    /** A check whose refusals are of the given kind. */
+    static CertificateCheck of(CertificateRefusedException.Reason reason, CertificateCheck check) {
+        return new CertificateCheck() {
+            @Override
+            public Optional<String> check(List<X509Certificate> chain) {
+                return check.check(chain);
+            }
+
+            @Override
+            public CertificateRefusedException.Reason reason() {
+                return reason;
+            }
+        };
+    }
 }

@@ -58,7 +58,12 @@ public record Identity(PrivateKey key, List<X509Certificate> chain) {
 
     /** {@return the common name of {@link #certificate()}, or its whole subject if it has no CN; for logs} */
     public String subjectCn() {
-        var subject = certificate().getSubjectX500Principal();
+        return commonName(certificate());
+    }
+
+    /** {@return the common name of {@code cert}, or its whole subject if it has no CN; for logs} */
+    public static String commonName(X509Certificate cert) {
+        var subject = cert.getSubjectX500Principal();
         return Names.commonName(subject).orElseGet(() -> Names.full(subject));
     }
 

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertPathValidatorException.BasicReason;
+import io.rqst.pki.CertificateRefusedException.Reason;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
@@ -111,19 +112,19 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
     }
 
     private void verify(X509Certificate[] chain, String sender) throws CertificateException {
-        Optional<String> refusal = sender.equals(peer) ? refusal(chain)
-                : Optional.of(getClass().getSimpleName() + " verifies " + peer + " certificates, not " + sender
-                        + " certificates");
+        Optional<CertificateRefusedException> refusal = sender.equals(peer) ? refusal(chain)
+                : Optional.of(new CertificateRefusedException(Reason.OTHER, getClass().getSimpleName() + " verifies "
+                        + peer + " certificates, not " + sender + " certificates"));
         if (refusal.isPresent()) {
-            lastFailure = refusal.get();
-            throw new CertificateException(refusal.get());
+            lastFailure = refusal.get().getMessage();
+            throw refusal.get();
         }
     }
 
     /** Why the chain (peer certificate first) is refused, or empty if it is accepted. */
-    private Optional<String> refusal(X509Certificate[] chain) {
+    private Optional<CertificateRefusedException> refusal(X509Certificate[] chain) {
         if (chain == null || chain.length == 0) {
-            return Optional.of(peer + " sent no certificate");
+            return Optional.of(new CertificateRefusedException(Reason.UNTRUSTED, peer + " sent no certificate"));
         }
         List<X509Certificate> path = new ArrayList<>(Arrays.asList(chain));
         while (path.size() > 1 && caCerts.contains(path.getLast())) {
@@ -138,20 +139,20 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
         } catch (CertPathValidatorException e) {
             return Optional.of(explain(e, path));
         } catch (GeneralSecurityException e) {
-            return Optional.of(peer + " certificate " + Names.quoted(chain[0]) + " cannot be checked ("
-                    + e.getMessage() + ")");
+            return Optional.of(new CertificateRefusedException(Reason.OTHER, peer + " certificate "
+                    + Names.quoted(chain[0]) + " cannot be checked (" + e.getMessage() + ")"));
         }
         List<X509Certificate> validated = List.copyOf(path);
         for (CertificateCheck check : checks) {
             Optional<String> refusal = check.check(validated);
             if (refusal.isPresent()) {
-                return refusal;
+                return Optional.of(new CertificateRefusedException(check.reason(), refusal.get()));
             }
         }
         return Optional.empty();
     }
 
-    private String explain(CertPathValidatorException e, List<X509Certificate> path) {
+    private CertificateRefusedException explain(CertPathValidatorException e, List<X509Certificate> path) {
         X509Certificate top = path.getLast();
         if (!issuedByOurCa(top)) {
             String ourCa = caCerts.stream().map(Names::quoted).distinct().collect(Collectors.joining(" or "));
@@ -162,8 +163,8 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
                     ? "it names " + issuer + " as issuer, but its signature does not verify with our CA's key;"
                             + " was the CA created again?"
                     : (path.size() == 1 ? "it is issued by " : "its chain ends at ") + issuer;
-            return peer + " certificate " + Names.quoted(path.getFirst()) + " is not issued by our CA " + ourCa
-                    + " (" + detail + ")";
+            return new CertificateRefusedException(Reason.UNTRUSTED, peer + " certificate "
+                    + Names.quoted(path.getFirst()) + " is not issued by our CA " + ourCa + " (" + detail + ")");
         }
         int index = e.getIndex();
         X509Certificate cert = index >= 0 && index < path.size() ? path.get(index) : path.getFirst();
@@ -171,15 +172,16 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
                 : peer + " certificate " + Names.quoted(cert);
         var reason = e.getReason();
         if (reason == BasicReason.EXPIRED) {
-            return who + " expired on " + cert.getNotAfter().toInstant();
+            return new CertificateRefusedException(Reason.EXPIRED, who + " expired on " + cert.getNotAfter().toInstant());
         } else if (reason == BasicReason.NOT_YET_VALID) {
-            return who + " is not valid before " + cert.getNotBefore().toInstant();
+            return new CertificateRefusedException(Reason.EXPIRED, who + " is not valid before " + cert.getNotBefore().toInstant());
         } else if (reason == BasicReason.INVALID_SIGNATURE) {
-            return who + " has a signature that does not verify";
+            return new CertificateRefusedException(Reason.UNTRUSTED, who + " has a signature that does not verify");
         } else if (reason == BasicReason.ALGORITHM_CONSTRAINED) {
-            return who + " uses an algorithm or key size that is not allowed (" + e.getMessage() + ")";
+            return new CertificateRefusedException(Reason.OTHER, who + " uses an algorithm or key size that is not allowed ("
+                    + e.getMessage() + ")");
         }
-        return who + " is refused (" + e.getMessage() + ")";
+        return new CertificateRefusedException(Reason.OTHER, who + " is refused (" + e.getMessage() + ")");
     }
 
     /** Whether one of our CA certificates signed cert (the top of the peer's path). */

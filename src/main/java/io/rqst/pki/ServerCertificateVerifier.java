@@ -58,7 +58,8 @@ public final class ServerCertificateVerifier extends PeerCertificateVerifier {
 
     private static List<CertificateCheck> withHostCheck(String host, List<CertificateCheck> extraChecks) {
         List<CertificateCheck> checks = new ArrayList<>();
-        checks.add(chain -> HostNames.mismatch(chain.getFirst(), host));
+        checks.add(CertificateCheck.of(CertificateRefusedException.Reason.NAME_MISMATCH,
+                chain -> HostNames.mismatch(chain.getFirst(), host)));
         checks.addAll(extraChecks);
         return checks;
     }

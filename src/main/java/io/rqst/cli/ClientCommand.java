@@ -1,0 +1,115 @@
+package io.rqst.cli;
+
+import io.rqst.config.Addresses;
+import io.rqst.config.Cidr;
+import io.rqst.config.VpnUrl;
+import io.rqst.hostnet.HostNet;
+import io.rqst.hostnet.HostNets;
+import io.rqst.session.VpnClient;
+import io.rqst.tap.LinuxTap;
+import io.rqst.transport.QuicSettings;
+import io.rqst.transport.Tls;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code rqst client vpn://HOST:PORT} (also {@code vpn-client}). */
+@Command(name = "client", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Connect to an rqst (or RQST) server and bring up a TAP joined to the server's network.",
+                "The TAP comes up only once the server has accepted this client, and goes away on exit.",
+                "Credentials are read from the working directory by default: ca.crt client.key client.crt.", ""})
+final class ClientCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Parameters(index = "0", paramLabel = "URL", description = "The server: vpn://HOST[:PORT]; HOST must be a name in the server certificate.")
+    String url;
+
+    @Option(names = "--cert", paramLabel = "FILE", description = "Client certificate (default: client.crt).")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "Client private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: client.key).")
+    Path key;
+
+    @Option(names = "--tap", paramLabel = "NAME", defaultValue = "rqst0", description = "Name of the TAP to create (default: ${DEFAULT-VALUE}).")
+    String tap;
+
+    @Option(names = "--address", paramLabel = "CIDR", description = "Address for the TAP, e.g. 10.8.0.2/24 (repeatable). Without it, run your own DHCP client on the TAP.")
+    List<String> addresses = new ArrayList<>();
+
+    @Option(names = "--mtu", paramLabel = "BYTES", description = "TAP MTU (default: what the server offers, 1280 unless it says otherwise).")
+    Integer mtu;
+
+    @Option(names = "--route-all", description = "Send all IPv4 and IPv6 traffic through the tunnel; the server stays reachable through the current gateway. Undone on exit.")
+    boolean routeAll;
+
+    @Option(names = "--gateway", paramLabel = "IP", description = "Gateway inside the tunnel for --route-all (repeatable, one per family; default: the server's uplink addresses).")
+    List<String> gateways = new ArrayList<>();
+
+    @Option(names = "--rqst-compat", description = "The server is an original RQST server (no control stream): bring the TAP up once the QUIC handshake is done.")
+    boolean rqstCompat;
+
+    @Override
+    public Integer call() throws Exception {
+        common.configureLogging();
+        QuicSettings quic = common.quic();
+        VpnUrl server;
+        try {
+            server = VpnUrl.parse(url);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageError(e.getMessage());
+        }
+        if (mtu != null && (mtu < 576 || mtu > 9000)) {
+            throw new Main.UsageError("--mtu " + mtu + " is out of range 576-9000");
+        }
+        List<Cidr> cidrs = ServerCommand.parseCidrs(addresses);
+        List<InetAddress> gws = new ArrayList<>();
+        for (String g : gateways) {
+            try {
+                gws.add(Addresses.parseLiteral(g));
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageError("--gateway: " + e.getMessage());
+            }
+        }
+        boolean certGiven = cert != null || key != null;
+        Tls tls = Credentials.client(common, cert != null ? cert : Path.of("client.crt"), key != null ? key : Path.of("client.key"),
+                certGiven, server.tlsName());
+        if (common.disableVerify) {
+            Warnings.testMode("client", "the server's identity is not checked: you may be talking to an impostor");
+        }
+        HostNet hostNet = HostNets.open(common.stateDir.resolve("client-" + tap + ".json"));
+        VpnClient client = new VpnClient(new VpnClient.Config(server, quic, tap, mtu == null ? OptionalInt.empty() : OptionalInt.of(mtu),
+                cidrs, routeAll, gws, rqstCompat, Optional.ofNullable(common.pcap), Duration.ofSeconds(10), Duration.ofSeconds(10),
+                Duration.ofSeconds(30)), tls, LinuxTap::open, hostNet);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            client.stop();
+            try {
+                finished.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            client.close();
+        }, "rqst-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            client.run();
+            return 0;
+        } catch (VpnClient.ClientFailure f) {
+            System.err.println("rqst: " + f.getMessage());
+            return Main.EXIT_FAILURE;
+        } finally {
+            finished.countDown();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.rqst.cli;
+
+import io.rqst.config.Durations;
+import io.rqst.transport.QuicSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options both the server and the client take. */
+final class CommonOptions {
+    @Option(names = {"-d", "--disable-verify", "--disable_verify"},
+            description = "Test mode: do not verify the peer's certificate (traffic is still encrypted). No certificate files are needed.")
+    boolean disableVerify;
+
+    @Option(names = "--ca", paramLabel = "FILE", description = "CA certificate that peers must chain to (default: ${DEFAULT-VALUE}).",
+            defaultValue = "ca.crt")
+    Path ca;
+
+    @Option(names = {"-p", "--pcap"}, paramLabel = "FILE", description = "Write the tunnel's Ethernet frames to FILE (pcap).")
+    Path pcap;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "30s",
+            description = "A peer silent this long is gone; keepalives go out every third of it (default: ${DEFAULT-VALUE}).")
+    String idleTimeout;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/run/rqst",
+            description = "Where host changes are recorded so that a crashed run is cleaned up by the next (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log debug details.")
+    boolean verbose;
+
+    @Option(names = "--alpn", hidden = true, defaultValue = QuicSettings.RQST_ALPN, description = "TLS ALPN token (testing only).")
+    String alpn;
+
+    /** Applies the log level; must run before the first logger is created. */
+    void configureLogging() {
+        if (verbose) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        }
+    }
+
+    QuicSettings quic() {
+        Duration idle;
+        try {
+            idle = Durations.parse(idleTimeout);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageError("--idle-timeout: " + e.getMessage());
+        }
+        if (idle.toMillis() < 3000) {
+            throw new Main.UsageError("--idle-timeout " + idleTimeout + " is too short (at least 3s)");
+        }
+        return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn);
+    }
+}

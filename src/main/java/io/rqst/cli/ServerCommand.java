@@ -1,0 +1,122 @@
+package io.rqst.cli;
+
+import io.rqst.config.Cidr;
+import io.rqst.config.ListenAddress;
+import io.rqst.hostnet.HostNet;
+import io.rqst.hostnet.HostNetException;
+import io.rqst.hostnet.HostNets;
+import io.rqst.session.VpnServer;
+import io.rqst.tap.LinuxTap;
+import io.rqst.transport.QuicSettings;
+import io.rqst.transport.Tls;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code rqst server} (also {@code vpn-server}). */
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the VPN server: listen for clients on UDP port 3456 (IPv4 and IPv6) and connect each to the uplink TAP.",
+                "Clients are isolated from each other: each reaches the uplink side, never another client.",
+                "Credentials are read from the working directory by default: ca.crt server.key server.crt.", ""})
+final class ServerCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Option(names = "--cert", paramLabel = "FILE", defaultValue = "server.crt", description = "Server certificate (default: ${DEFAULT-VALUE}).")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", defaultValue = "server.key", description = "Server private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: ${DEFAULT-VALUE}).")
+    Path key;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "3456", description = "UDP port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--listen", paramLabel = "ADDRESS", description = "Listen on this address only (repeatable; default: all IPv4 and IPv6 addresses).")
+    List<String> listen = new ArrayList<>();
+
+    @Option(names = "--tap", paramLabel = "NAME", defaultValue = "rqst-up0", description = "Name of the uplink TAP to create (default: ${DEFAULT-VALUE}).")
+    String tap;
+
+    @Option(names = "--address", paramLabel = "CIDR", description = "Address for the uplink TAP, e.g. 10.8.0.1/24 (repeatable; also announced to clients as their gateway).")
+    List<String> addresses = new ArrayList<>();
+
+    @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1280", description = "MTU of the uplink and the tunnel (default: ${DEFAULT-VALUE}).")
+    int mtu;
+
+    @Option(names = "--max-macs", paramLabel = "N", defaultValue = "64", description = "MAC addresses one client may use at once (default: ${DEFAULT-VALUE}).")
+    int maxMacs;
+
+    @Override
+    public Integer call() throws Exception {
+        common.configureLogging();
+        QuicSettings quic = common.quic();
+        if (port < 1 || port > 65535) {
+            throw new Main.UsageError("--port " + port + " is out of range 1-65535");
+        }
+        if (mtu < 576 || mtu > 9000) {
+            throw new Main.UsageError("--mtu " + mtu + " is out of range 576-9000");
+        }
+        if (maxMacs < 1 || maxMacs > 4096) {
+            throw new Main.UsageError("--max-macs " + maxMacs + " is out of range 1-4096");
+        }
+        List<Cidr> cidrs = parseCidrs(addresses);
+        List<InetSocketAddress> bind = listenAddresses();
+        Tls tls = Credentials.server(common, cert, key);
+        if (common.disableVerify) {
+            Warnings.testMode("server", "any client can connect: client certificates are not checked");
+        }
+        HostNet hostNet = HostNets.open(common.stateDir.resolve("server-" + tap + ".json"));
+        VpnServer server = new VpnServer(new VpnServer.Config(bind, quic, tap, mtu, cidrs, maxMacs, Optional.ofNullable(common.pcap)),
+                tls, LinuxTap::open, hostNet);
+        try {
+            server.start();
+        } catch (IOException | HostNetException e) {
+            System.err.println("rqst: " + e.getMessage());
+            return Main.EXIT_FAILURE;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "rqst-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    private List<InetSocketAddress> listenAddresses() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        if (listen.isEmpty()) {
+            boolean v6 = Ipv6.available();
+            out.add(new InetSocketAddress(InetAddress.ofLiteral(v6 ? "::" : "0.0.0.0"), port));
+            return out;
+        }
+        for (String l : listen) {
+            try {
+                out.add(ListenAddress.parse(l, port));
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageError("--listen: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    static List<Cidr> parseCidrs(List<String> texts) {
+        List<Cidr> out = new ArrayList<>();
+        for (String t : texts) {
+            try {
+                out.add(Cidr.parse(t));
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageError("--address: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,222 @@
+package io.rqst.session;
+
+import io.netty.buffer.ByteBuf;
+import io.rqst.control.ControlMessage;
+import io.rqst.control.ControlProtocol;
+import io.rqst.transport.AppErrors;
+import io.rqst.transport.CloseInfo;
+import io.rqst.transport.Connection;
+import io.rqst.transport.ConnectionListener;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection of the client: says hello, waits for the server's accept, then carries frames
+ * between the TAP and the connection and keeps the connection alive. Runs on the connection's event
+ * loop, except {@link #enqueue}/{@link #submit}, which the TAP reader calls.
+ */
+final class ClientSession implements ConnectionListener, FrameBatch.Target {
+    private static final Logger LOG = LoggerFactory.getLogger("rqst.client");
+    static final int BATCHES_IN_FLIGHT = 4;
+
+    private final VpnClient client;
+    private final boolean compat;
+    private final Optional<String> resume;
+    final CompletableFuture<ControlMessage.Accept> accepted = new CompletableFuture<>();
+    final CompletableFuture<CloseInfo> closed = new CompletableFuture<>();
+    final SessionCounters counters = new SessionCounters();
+    private final FrameBatch.Pool pool = new FrameBatch.Pool(BATCHES_IN_FLIGHT, this);
+    private volatile Connection connection;
+    private volatile boolean carrying;
+    private ScheduledFuture<?> keepalive;
+    private long pingSeq;
+    private String rejection;
+    private String serverNote;
+    private boolean oversizeReported;
+    /** Reader thread only. */
+    private FrameBatch pending;
+
+    ClientSession(VpnClient client, boolean compat, Optional<String> resume) {
+        this.client = client;
+        this.compat = compat;
+        this.resume = resume;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    /** Why the server refused us, from its Reject or Close message, if it said. */
+    Optional<String> serverReason() {
+        return Optional.ofNullable(rejection != null ? rejection : serverNote);
+    }
+
+    @Override
+    public void onOpen(Connection c) {
+        connection = c;
+        if (compat) {
+            if (c.maxDatagramSize() > 0) {
+                acceptCompat(c.maxDatagramSize());
+            }
+            return;
+        }
+        c.openControlStream();
+        c.sendControl(new ControlMessage.Hello(ControlProtocol.VERSION, VpnClient.SOFTWARE,
+                List.of("keepalive", "resume"), resume));
+    }
+
+    @Override
+    public void onMaxDatagramSize(int bytes) {
+        if (compat && connection != null && !accepted.isDone()) {
+            acceptCompat(bytes);
+        }
+    }
+
+    /** An RQST server sends no accept: the handshake and the DATAGRAM limit are all we get. */
+    private void acceptCompat(int maxDatagram) {
+        accepted.complete(new ControlMessage.Accept(1, "rqst", Math.max(576, Math.min(Mtu.DEFAULT, Mtu.forDatagram(maxDatagram))),
+                "-", List.of(), (int) Math.max(1, client.keepaliveSeconds())));
+    }
+
+    /** Starts carrying frames both ways (after the TAP is up). */
+    void startCarrying() {
+        connection.executor().execute(() -> {
+            carrying = true;
+            int every = accepted.getNow(null).keepaliveSeconds();
+            if (!compat) {
+                keepalive = connection.executor().scheduleAtFixedRate(
+                        () -> connection.sendControl(new ControlMessage.Ping(++pingSeq)), every, every, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    @Override
+    public void onControl(ControlMessage message) {
+        switch (message) {
+            case ControlMessage.Accept a -> accepted.complete(a);
+            case ControlMessage.Reject r -> rejection = r.reason();
+            case ControlMessage.Close c -> serverNote = c.reason();
+            case ControlMessage.Ping p -> connection.sendControl(new ControlMessage.Pong(p.seq()));
+            default -> { }
+        }
+    }
+
+    @Override
+    public void onControlError(String problem) {
+        LOG.warn("server broke the control protocol: {}", problem);
+        connection.close(AppErrors.PROTOCOL_ERROR, problem);
+    }
+
+    // ---- server → TAP (event loop)
+
+    @Override
+    public void onDatagram(ByteBuf frame) {
+        try {
+            if (!carrying) {
+                return;
+            }
+            counters.framesIn++;
+            counters.bytesIn += frame.readableBytes();
+            client.capture(frame);
+            if (!client.tap().write(frame)) {
+                counters.hostDrops++;
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    // ---- TAP → server (reader thread, then event loop)
+
+    /** Reader thread: adds one frame to the batch for this connection, waiting for a free batch. */
+    void enqueue(ByteBuf frame) {
+        FrameBatch b = pending;
+        while (b == null) {
+            if (closed.isDone()) {
+                frame.release();
+                return;
+            }
+            b = pool.tryAcquire();
+            if (b == null) {
+                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+        }
+        pending = b;
+        b.add(frame);
+        if (b.isFull()) {
+            submit();
+        }
+    }
+
+    /** Reader thread: hands the pending batch to the event loop. */
+    void submit() {
+        FrameBatch b = pending;
+        if (b == null) {
+            return;
+        }
+        pending = null;
+        try {
+            connection.executor().execute(b);
+        } catch (RuntimeException e) {
+            b.discard();
+        }
+    }
+
+    @Override
+    public void send(ByteBuf[] frames, int count) {
+        Connection c = connection;
+        boolean open = c.isOpen();
+        int max = c.maxDatagramSize();
+        for (int i = 0; i < count; i++) {
+            ByteBuf f = frames[i];
+            int len = f.readableBytes();
+            if (!open) {
+                f.release();
+                continue;
+            }
+            if (len > max) {
+                counters.oversize++;
+                if (!oversizeReported) {
+                    oversizeReported = true;
+                    LOG.warn("a {}-byte frame does not fit in the server's {}-byte DATAGRAMs; such frames are dropped and counted"
+                            + " (the tunnel MTU should be {} or less)", len, max, Mtu.forDatagram(max));
+                }
+                f.release();
+                continue;
+            }
+            client.capture(f);
+            counters.framesOut++;
+            counters.bytesOut += len;
+            c.sendDatagram(f);
+        }
+        if (open) {
+            c.flush();
+        }
+    }
+
+    /** Ends the connection because the user stops the client. */
+    void stop() {
+        Connection c = connection;
+        if (c != null) {
+            c.executor().execute(() -> {
+                c.sendControl(new ControlMessage.Close(ControlProtocol.CODE_NORMAL, "client stopped"));
+                c.close(AppErrors.NO_ERROR, "client stopped");
+            });
+        }
+    }
+
+    @Override
+    public void onClosed(CloseInfo why) {
+        carrying = false;
+        if (keepalive != null) {
+            keepalive.cancel(false);
+        }
+        closed.complete(why);
+    }
+}

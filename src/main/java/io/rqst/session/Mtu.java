@@ -1,0 +1,16 @@
+package io.rqst.session;
+
+import io.rqst.tap.TapDevice;
+
+/** Tunnel MTU arithmetic: an Ethernet frame travels whole in one QUIC DATAGRAM (RFC 9221). */
+final class Mtu {
+    /** The default tunnel MTU: IPv6's minimum link MTU (RFC 8200 §5), as the RQST manual sets by hand. */
+    static final int DEFAULT = 1280;
+
+    private Mtu() {}
+
+    /** The largest MTU whose frames, VLAN tag included, fit in a {@code maxDatagram}-byte DATAGRAM. */
+    static int forDatagram(int maxDatagram) {
+        return maxDatagram - TapDevice.ETHERNET_HEADER - TapDevice.VLAN_TAG;
+    }
+}

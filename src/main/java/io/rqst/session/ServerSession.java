@@ -1,0 +1,235 @@
+package io.rqst.session;
+
+import io.netty.buffer.ByteBuf;
+import io.rqst.control.ControlMessage;
+import io.rqst.control.ControlProtocol;
+import io.rqst.control.ControlProtocolException;
+import io.rqst.hub.Hub;
+import io.rqst.hub.Mac;
+import io.rqst.hub.Port;
+import io.rqst.tap.TapDevice;
+import io.rqst.transport.AppErrors;
+import io.rqst.transport.CloseInfo;
+import io.rqst.transport.Connection;
+import io.rqst.transport.ConnectionListener;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client on the server: its frames go through the hub to the uplink, the uplink's frames for it
+ * come back in batches, and its control stream is answered. Runs on its connection's event loop,
+ * except {@link #enqueue}, which the uplink reader calls.
+ */
+final class ServerSession implements ConnectionListener, FrameBatch.Target {
+    private static final Logger LOG = LoggerFactory.getLogger("rqst.server");
+    /** Batches in flight from the uplink reader to one session. */
+    static final int BATCHES_IN_FLIGHT = 4;
+
+    private final VpnServer server;
+    private final Connection connection;
+    final String id;
+    final String resumeToken;
+    final String user;
+    private final Port<ServerSession> port;
+    final SessionCounters counters = new SessionCounters();
+    private final FrameBatch.Pool pool = new FrameBatch.Pool(BATCHES_IN_FLIGHT, this);
+    /** Reader thread only: the batch being filled for this session in the current read. */
+    FrameBatch pending;
+    private boolean helloSeen;
+    private boolean oversizeReported;
+    private String closeNote;
+
+    ServerSession(VpnServer server, Connection connection, String id, String resumeToken, String user) {
+        this.server = server;
+        this.connection = connection;
+        this.id = id;
+        this.resumeToken = resumeToken;
+        this.user = user;
+        this.port = server.hub().addSession(this);
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    Port<ServerSession> port() {
+        return port;
+    }
+
+    // ---- uplink → client (reader thread, then event loop)
+
+    /** Reader thread: adds one frame to this session's batch; the session owns it from here. */
+    void enqueue(ByteBuf frame) {
+        FrameBatch b = pending;
+        if (b == null) {
+            b = pool.tryAcquire();
+            if (b == null) {
+                counters.queueDrops++;
+                frame.release();
+                return;
+            }
+            pending = b;
+            server.touched(this);
+        }
+        b.add(frame);
+        if (b.isFull()) {
+            submit();
+        }
+    }
+
+    /** Reader thread: hands the pending batch to the event loop. */
+    void submit() {
+        FrameBatch b = pending;
+        if (b == null) {
+            return;
+        }
+        pending = null;
+        try {
+            connection.executor().execute(b);
+        } catch (RuntimeException e) {
+            b.discard();
+        }
+    }
+
+    @Override
+    public void send(ByteBuf[] frames, int count) {
+        int max = connection.maxDatagramSize();
+        boolean open = connection.isOpen();
+        for (int i = 0; i < count; i++) {
+            ByteBuf f = frames[i];
+            int len = f.readableBytes();
+            if (!open) {
+                f.release();
+                continue;
+            }
+            if (len > max) {
+                oversize(len, max);
+                f.release();
+                continue;
+            }
+            server.capture(f);
+            counters.framesOut++;
+            counters.bytesOut += len;
+            connection.sendDatagram(f);
+        }
+        if (open) {
+            connection.flush();
+        }
+    }
+
+    private void oversize(int len, int max) {
+        counters.oversize++;
+        if (!oversizeReported) {
+            oversizeReported = true;
+            LOG.warn("session {}: a {}-byte frame does not fit in this client's {}-byte DATAGRAMs; such frames are dropped and counted"
+                    + " (lower the uplink MTU to {} or less)", id, len, max, max - TapDevice.ETHERNET_HEADER - TapDevice.VLAN_TAG);
+        }
+    }
+
+    // ---- client → uplink (event loop)
+
+    @Override
+    public void onDatagram(ByteBuf frame) {
+        try {
+            int len = frame.readableBytes();
+            counters.framesIn++;
+            counters.bytesIn += len;
+            if (len < TapDevice.ETHERNET_HEADER) {
+                counters.refused++;
+                return;
+            }
+            Hub<ServerSession> hub = server.hub();
+            Port<ServerSession> to = hub.route(port, Mac.dst(frame), Mac.src(frame), System.nanoTime());
+            if (to != hub.uplink()) {
+                counters.refused++;
+                return;
+            }
+            server.capture(frame);
+            if (!server.uplink().write(frame)) {
+                counters.hostDrops++;
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    // ---- control stream (event loop)
+
+    @Override
+    public void onControl(ControlMessage message) {
+        switch (message) {
+            case ControlMessage.Hello h -> hello(h);
+            case ControlMessage.Ping p -> connection.sendControl(new ControlMessage.Pong(p.seq()));
+            case ControlMessage.Close c -> {
+                closeNote = "client said: " + c.reason();
+                connection.close(AppErrors.NO_ERROR, "bye");
+            }
+            default -> { } // Pong, and types this version does not know
+        }
+    }
+
+    private void hello(ControlMessage.Hello h) {
+        if (helloSeen) {
+            onControlError("a second Hello");
+            return;
+        }
+        helloSeen = true;
+        int version;
+        try {
+            version = ControlProtocol.negotiate(h.version());
+        } catch (ControlProtocolException e) {
+            reject(ControlProtocol.CODE_VERSION, e.getMessage());
+            return;
+        }
+        h.resume().ifPresent(token -> server.replaceOld(this, token));
+        int mtu = server.sessionMtu(connection.maxDatagramSize());
+        connection.sendControl(new ControlMessage.Accept(version, id, mtu, resumeToken, server.gateways(),
+                server.keepaliveSeconds()));
+        LOG.info("session {}: {} speaks control version {}, mtu {}", id, h.software(), version, mtu);
+    }
+
+    private void reject(String code, String reason) {
+        LOG.warn("session {}: rejected: {}", id, reason);
+        connection.sendControl(new ControlMessage.Reject(code, reason));
+        closeNote = "rejected: " + reason;
+        connection.close(AppErrors.REJECTED, reason);
+    }
+
+    @Override
+    public void onControlError(String problem) {
+        closeNote = "control protocol error: " + problem;
+        connection.close(AppErrors.PROTOCOL_ERROR, problem);
+    }
+
+    /** Closes this session because a newer connection of the same client took over. */
+    void replacedBy(ServerSession newer) {
+        closeNote = "replaced by session " + newer.id;
+        connection.sendControl(new ControlMessage.Close(ControlProtocol.CODE_REPLACED, "replaced by a newer connection"));
+        connection.close(AppErrors.REPLACED, "replaced by a newer connection");
+    }
+
+    /** Closes this session because the server stops. */
+    void shutdown() {
+        closeNote = "server stopping";
+        connection.sendControl(new ControlMessage.Close(ControlProtocol.CODE_SHUTDOWN, "server stopping"));
+        connection.close(AppErrors.SHUTDOWN, "server stopping");
+    }
+
+    @Override
+    public void onClosed(CloseInfo why) {
+        server.hub().removeSession(port);
+        server.removed(this);
+        String reason = closeNote != null ? closeNote : why.describe();
+        LOG.info("session {} closed: {} ({}, {})", id, reason, user, counters.summary());
+    }
+
+    Optional<String> userName() {
+        return Optional.ofNullable(user);
+    }
+
+    List<String> summaryFields() {
+        return List.of(id, user, String.valueOf(connection.remoteAddress()));
+    }
+}

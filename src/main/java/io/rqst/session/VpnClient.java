@@ -1,0 +1,477 @@
+package io.rqst.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+import io.rqst.config.Addresses;
+import io.rqst.config.Cidr;
+import io.rqst.config.VpnUrl;
+import io.rqst.control.ControlMessage;
+import io.rqst.hostnet.HostNet;
+import io.rqst.hostnet.HostNetException;
+import io.rqst.hub.Mac;
+import io.rqst.tap.TapDevice;
+import io.rqst.tap.TapFactory;
+import io.rqst.transport.CloseInfo;
+import io.rqst.transport.Connection;
+import io.rqst.transport.EventLoops;
+import io.rqst.transport.QuicClientTransport;
+import io.rqst.transport.QuicSettings;
+import io.rqst.transport.Tls;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rqst client: connects, waits for the server's accept, brings the TAP up, carries frames, and
+ * reconnects by itself after a loss. Refusals end it with a {@link ClientFailure}.
+ */
+public final class VpnClient implements AutoCloseable {
+    /** Software name and version sent in the hello. */
+    public static final String SOFTWARE = "rqst/" + Version.VERSION;
+    private static final Logger LOG = LoggerFactory.getLogger("rqst.client");
+
+    /**
+     * What the client needs.
+     *
+     * @param server      the server URL (its host is the name the certificate must carry)
+     * @param quic        QUIC parameters
+     * @param tapName     the TAP's name
+     * @param mtu         an MTU the user asked for; the server's and the path's limit otherwise
+     * @param addresses   addresses to put on the TAP
+     * @param routeAll    send all traffic through the tunnel (and the server through the old gateway)
+     * @param gateways    gateways for {@code routeAll}; the server's announced ones when empty
+     * @param rqstCompat  the server is an original RQST server: no control stream, no accept
+     * @param pcap        where to capture the tunnel's frames, if anywhere
+     * @param connectTimeout how long one connection attempt may take
+     * @param helloTimeout   how long to wait for the server's accept
+     * @param maxBackoff     the longest wait between reconnect attempts
+     */
+    public record Config(VpnUrl server, QuicSettings quic, String tapName, OptionalInt mtu, List<Cidr> addresses,
+                         boolean routeAll, List<InetAddress> gateways, boolean rqstCompat, Optional<Path> pcap,
+                         Duration connectTimeout, Duration helloTimeout, Duration maxBackoff) {}
+
+    /** Why the client gave up; the message is one line for the user. */
+    public static final class ClientFailure extends Exception {
+        public ClientFailure(String message) {
+            super(message);
+        }
+    }
+
+    private final Config config;
+    private final Tls tls;
+    private final TapFactory taps;
+    private final HostNet hostNet;
+    private final CompletableFuture<Void> stopRequested = new CompletableFuture<>();
+    private final Set<InetAddress> routedServers = new LinkedHashSet<>();
+    private EventLoopGroup group;
+    private QuicClientTransport transport;
+    private volatile TapDevice tap;
+    private TapReader reader;
+    private Capture capture;
+    private volatile ClientSession current;
+    private List<InetAddress> lastResolved = List.of();
+    private boolean closed;
+
+    public VpnClient(Config config, Tls tls, TapFactory taps, HostNet hostNet) {
+        this.config = config;
+        this.tls = tls;
+        this.taps = taps;
+        this.hostNet = hostNet;
+    }
+
+    /**
+     * Runs until {@link #stop()} (returns normally) or a refusal (throws). Cleans up either way.
+     */
+    public void run() throws ClientFailure {
+        try {
+            runLoop();
+        } finally {
+            close();
+        }
+    }
+
+    private void runLoop() throws ClientFailure {
+        group = EventLoops.group(1, "rqst-quic");
+        transport = new QuicClientTransport(config.quic(), tls, group);
+        try {
+            capture = Capture.open(config.pcap());
+        } catch (IOException e) {
+            throw new ClientFailure(e.getMessage());
+        }
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), config.maxBackoff(), ThreadLocalRandom.current());
+        String resume = null;
+        while (!stopRequested.isDone()) {
+            List<InetAddress> addresses = resolve();
+            ClientSession session = null;
+            InetAddress connectedTo = null;
+            String lastProblem = "no address";
+            for (InetAddress a : addresses) {
+                ClientSession s = new ClientSession(this, config.rqstCompat(), Optional.ofNullable(resume));
+                try {
+                    transport.connect(new InetSocketAddress(a, config.server().port()), config.server().tlsName(), s)
+                            .toCompletableFuture().get(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    session = s;
+                    connectedTo = a;
+                    break;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof QuicClientTransport.ConnectFailure f && f.close().isPresent()) {
+                        Optional<String> fatal = Verdicts.fatal(f.close().get(), config.quic().alpn());
+                        if (fatal.isPresent()) {
+                            throw new ClientFailure(fatal.get());
+                        }
+                    }
+                    if (tls.verifier().flatMap(v -> v.lastFailure()).isPresent()) {
+                        throw new ClientFailure("refusing the server: " + tls.verifier().get().lastFailure().get());
+                    }
+                    lastProblem = cause.getMessage();
+                } catch (TimeoutException e) {
+                    lastProblem = "no answer within " + config.connectTimeout().toSeconds() + "s";
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (stopRequested.isDone()) {
+                    return;
+                }
+            }
+            if (session == null) {
+                Duration d = backoff.next();
+                LOG.warn("cannot reach {} ({}): {}; retrying in {}s", config.server(), join(addresses), lastProblem, secs(d));
+                if (waitOrStop(d)) {
+                    return;
+                }
+                continue;
+            }
+            ControlMessage.Accept accept;
+            try {
+                accept = awaitAccept(session);
+            } catch (RetryException e) {
+                Duration d = backoff.next();
+                LOG.warn("the server closed before accepting ({}); retrying in {}s", e.getMessage(), secs(d));
+                if (waitOrStop(d)) {
+                    return;
+                }
+                continue;
+            }
+            if (accept == null) {
+                return; // stopped
+            }
+            resume = accept.resume().equals("-") ? null : accept.resume();
+            Connection c = session.connection();
+            if (tap == null) {
+                setUpTap(accept, c.maxDatagramSize());
+            } else if (accept.mtu() < tap.mtu()) {
+                LOG.warn("the server now offers mtu {} but {} keeps mtu {}; larger frames are counted and dropped",
+                        accept.mtu(), tap.name(), tap.mtu());
+            }
+            if (config.routeAll()) {
+                routeServerAround(connectedTo);
+            }
+            LOG.info("connected to {} ({}): session {}, mtu {}, {}", config.server(), format(connectedTo, config.server().port()),
+                    accept.session(), tap.mtu(), config.rqstCompat() ? "RQST compatibility mode" : "control version " + accept.version());
+            current = session;
+            session.startCarrying();
+            backoff.reset();
+            CloseInfo why = awaitClosed(session);
+            current = null;
+            if (why == null || stopRequested.isDone()) {
+                return;
+            }
+            Optional<String> fatal = session.serverReason().isPresent() && Verdicts.fatal(why, config.quic().alpn()).isPresent()
+                    ? Optional.of("the server refused this client: " + session.serverReason().get())
+                    : Verdicts.fatal(why, config.quic().alpn());
+            if (fatal.isPresent()) {
+                throw new ClientFailure(fatal.get());
+            }
+            Duration d = backoff.next();
+            LOG.warn("connection lost ({}; {}): reconnecting in {}s", session.serverReason().orElse(why.describe()),
+                    session.counters.summary(), secs(d));
+            if (waitOrStop(d)) {
+                return;
+            }
+        }
+    }
+
+    /** Waits for the accept; throws if the server refused, returns null if stopped. */
+    private ControlMessage.Accept awaitAccept(ClientSession s) throws ClientFailure {
+        CompletableFuture<Object> either = CompletableFuture.anyOf(s.accepted, s.closed, stopRequested);
+        try {
+            either.get(config.helloTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            s.stop();
+            throw new ClientFailure("the server at " + config.server() + " completed the QUIC handshake but did not answer the hello within "
+                    + config.helloTimeout().toSeconds() + "s; if it is an original RQST server, use --rqst-compat");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            throw new ClientFailure(e.getCause().getMessage());
+        }
+        if (stopRequested.isDone()) {
+            s.stop();
+            return null;
+        }
+        if (s.accepted.isDone()) {
+            return s.accepted.join();
+        }
+        CloseInfo why = s.closed.join();
+        Optional<String> fatal = Verdicts.fatal(why, config.quic().alpn());
+        if (s.serverReason().isPresent()) {
+            throw new ClientFailure("the server refused this client: " + s.serverReason().get());
+        }
+        if (fatal.isPresent()) {
+            throw new ClientFailure(fatal.get());
+        }
+        // closed before accepting for a reason worth retrying (e.g. server restarting): let the loop retry
+        throw new RetryException(why.describe());
+    }
+
+    private CloseInfo awaitClosed(ClientSession s) {
+        try {
+            CompletableFuture.anyOf(s.closed, stopRequested).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // cannot happen: neither future fails
+        }
+        if (stopRequested.isDone()) {
+            s.stop();
+            try {
+                s.closed.get(1, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // leaving anyway
+            }
+            return null;
+        }
+        return s.closed.join();
+    }
+
+    /** Internal: the server closed before accepting, for a reason worth retrying. */
+    private static final class RetryException extends RuntimeException {
+        RetryException(String m) {
+            super(m, null, false, false);
+        }
+    }
+
+    private void setUpTap(ControlMessage.Accept accept, int maxDatagram) throws ClientFailure {
+        int limit = Math.min(accept.mtu(), Mtu.forDatagram(maxDatagram));
+        int mtu = limit;
+        if (config.mtu().isPresent()) {
+            mtu = config.mtu().getAsInt();
+            if (mtu > limit) {
+                LOG.warn("--mtu {} is above what the tunnel carries ({}): larger frames will be counted and dropped", mtu, limit);
+            }
+        }
+        try {
+            TapDevice t = taps.open(config.tapName(), mtu);
+            tap = t;
+            for (Cidr a : config.addresses()) {
+                hostNet.addAddress(t.name(), a.toString());
+            }
+            LOG.info("{} is up: mtu {}, mac {}{}", t.name(), t.mtu(), Mac.toString(t.macAddress()),
+                    config.addresses().isEmpty() ? " (no address: run a DHCP client on it, or use --address)" : ", address " + config.addresses());
+            if (config.routeAll()) {
+                routeAll(accept, t);
+            }
+        } catch (IOException | HostNetException e) {
+            throw new ClientFailure(e.getMessage());
+        }
+        reader = new TapReader(tap, new TapSink(), PooledByteBufAllocator.DEFAULT, "rqst-tap-reader");
+        reader.start();
+    }
+
+    private void routeAll(ControlMessage.Accept accept, TapDevice t) throws HostNetException, ClientFailure {
+        Optional<InetAddress> gw4 = gateway(accept, Inet4Address.class);
+        Optional<InetAddress> gw6 = gateway(accept, Inet6Address.class);
+        if (gw4.isEmpty()) {
+            throw new ClientFailure("--route-all needs an IPv4 gateway in the tunnel: the server announced none (give the server an --address, or pass --gateway)");
+        }
+        for (InetAddress a : lastResolved) {
+            routeServerAround(a);
+        }
+        hostNet.addRoute("0.0.0.0/1", gw4, t.name());
+        hostNet.addRoute("128.0.0.0/1", gw4, t.name());
+        if (gw6.isPresent()) {
+            hostNet.addRoute("::/1", gw6, t.name());
+            hostNet.addRoute("8000::/1", gw6, t.name());
+        } else {
+            LOG.warn("--route-all: the server announced no IPv6 gateway, so IPv6 traffic keeps its usual route");
+        }
+        LOG.info("routing all traffic through {} (gateway {}{})", t.name(), Addresses.format(gw4.get()),
+                gw6.map(g -> ", " + Addresses.format(g)).orElse(""));
+    }
+
+    private Optional<InetAddress> gateway(ControlMessage.Accept accept, Class<? extends InetAddress> family) {
+        for (InetAddress g : config.gateways()) {
+            if (family.isInstance(g)) {
+                return Optional.of(g);
+            }
+        }
+        for (String s : accept.gateways()) {
+            InetAddress g = Addresses.parseLiteral(s);
+            if (family.isInstance(g)) {
+                return Optional.of(g);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Keeps the server itself reachable through the current (pre-tunnel) route. */
+    private void routeServerAround(InetAddress server) {
+        if (server == null || routedServers.contains(server) || tap == null) {
+            return;
+        }
+        try {
+            Optional<HostNet.RouteInfo> r = hostNet.routeTo(server);
+            if (r.isEmpty()) {
+                LOG.warn("no route to the server {} outside the tunnel; not adding a host route", Addresses.format(server));
+                return;
+            }
+            if (r.get().device().equals(tap.name())) {
+                return;
+            }
+            String prefix = Addresses.format(server) + (server instanceof Inet4Address ? "/32" : "/128");
+            hostNet.addRoute(prefix, r.get().gateway(), r.get().device());
+            routedServers.add(server);
+        } catch (HostNetException e) {
+            LOG.warn("cannot keep the server {} outside the tunnel: {}", Addresses.format(server), e.getMessage());
+        }
+    }
+
+    private List<InetAddress> resolve() throws ClientFailure {
+        Optional<InetAddress> literal = config.server().literalAddress();
+        if (literal.isPresent()) {
+            lastResolved = List.of(literal.get());
+            return lastResolved;
+        }
+        try {
+            lastResolved = List.of(InetAddress.getAllByName(config.server().host()));
+        } catch (UnknownHostException e) {
+            if (lastResolved.isEmpty()) {
+                throw new ClientFailure("cannot resolve " + config.server().host() + ": unknown host");
+            }
+            LOG.warn("cannot resolve {} now; using {}", config.server().host(), join(lastResolved));
+        }
+        return lastResolved;
+    }
+
+    // ---- for sessions
+
+    TapDevice tap() {
+        return tap;
+    }
+
+    long keepaliveSeconds() {
+        return config.quic().keepaliveInterval().toSeconds();
+    }
+
+    void capture(ByteBuf frame) {
+        capture.frame(frame);
+    }
+
+    /** Frames read from the TAP go to the current connection, or nowhere while reconnecting. */
+    private final class TapSink implements FrameSink {
+        private ClientSession batchOwner;
+        private long droppedWhileDown;
+
+        @Override
+        public void frame(ByteBuf frame) {
+            ClientSession s = current;
+            if (s == null) {
+                droppedWhileDown++;
+                frame.release();
+                return;
+            }
+            if (batchOwner != null && batchOwner != s) {
+                batchOwner.submit();
+            }
+            batchOwner = s;
+            s.enqueue(frame);
+        }
+
+        @Override
+        public void endOfBatch() {
+            if (batchOwner != null) {
+                batchOwner.submit();
+            }
+        }
+    }
+
+    /** Asks {@link #run()} to say goodbye to the server and return. Any thread. */
+    public void stop() {
+        stopRequested.complete(null);
+    }
+
+    private boolean waitOrStop(Duration d) {
+        try {
+            stopRequested.get(d.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
+
+    /** Removes the TAP, the routes and addresses, and the sockets. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (reader != null) {
+            reader.close();
+        }
+        if (tap != null) {
+            tap.close();
+        }
+        hostNet.close();
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
+        if (capture != null) {
+            capture.close();
+        }
+    }
+
+    private static String join(List<InetAddress> as) {
+        List<String> s = new ArrayList<>();
+        for (InetAddress a : as) {
+            s.add(Addresses.format(a));
+        }
+        return String.join(", ", s);
+    }
+
+    private static String format(InetAddress a, int port) {
+        String h = Addresses.format(a);
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + port;
+    }
+
+    private static long secs(Duration d) {
+        return Math.max(1, Math.round(d.toMillis() / 1000.0));
+    }
+}

@@ -1,0 +1,294 @@
+package io.rqst.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+import io.rqst.config.Addresses;
+import io.rqst.config.Cidr;
+import io.rqst.hostnet.HostNet;
+import io.rqst.hostnet.HostNetException;
+import io.rqst.hostnet.LinkLocal;
+import io.rqst.hub.Hub;
+import io.rqst.hub.Mac;
+import io.rqst.hub.Port;
+import io.rqst.pki.Identity;
+import io.rqst.tap.TapDevice;
+import io.rqst.tap.TapFactory;
+import io.rqst.transport.CloseInfo;
+import io.rqst.transport.Connection;
+import io.rqst.transport.ConnectionListener;
+import io.rqst.transport.EventLoops;
+import io.rqst.transport.QuicServerTransport;
+import io.rqst.transport.QuicSettings;
+import io.rqst.transport.Tls;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rqst server: an uplink TAP, the hub, and a QUIC listener whose every authenticated client
+ * becomes an isolated port of the hub.
+ */
+public final class VpnServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("rqst.server");
+
+    /**
+     * What the server needs.
+     *
+     * @param listen            UDP addresses to listen on
+     * @param quic              QUIC parameters
+     * @param tapName           the uplink TAP's name
+     * @param mtu               the uplink TAP's MTU, which is also the tunnel MTU offered to clients
+     * @param addresses         addresses to put on the uplink (may be empty)
+     * @param maxMacsPerSession MAC addresses one client may use at once
+     * @param pcap              where to capture the tunnel's frames, if anywhere
+     */
+    public record Config(List<InetSocketAddress> listen, QuicSettings quic, String tapName, int mtu,
+                         List<Cidr> addresses, int maxMacsPerSession, Optional<Path> pcap) {}
+
+    private final Config config;
+    private final Tls tls;
+    private final TapFactory taps;
+    private final HostNet hostNet;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, ServerSession> byResumeToken = new ConcurrentHashMap<>();
+    private final Map<String, ServerSession> sessions = new ConcurrentHashMap<>();
+    private Hub<ServerSession> hub;
+    private TapDevice uplink;
+    private Capture capture;
+    private TapReader reader;
+    private EventLoopGroup group;
+    private QuicServerTransport transport;
+    private List<String> gateways = List.of();
+    /** Reader thread only: sessions with a pending batch in the current read. */
+    private final List<ServerSession> touched = new ArrayList<>();
+    private long uplinkDrops;
+
+    public VpnServer(Config config, Tls tls, TapFactory taps, HostNet hostNet) {
+        this.config = config;
+        this.tls = tls;
+        this.taps = taps;
+        this.hostNet = hostNet;
+    }
+
+    /**
+     * Creates the uplink, starts listening and serving. On failure everything started is undone.
+     *
+     * @throws IOException naming what could not be set up
+     */
+    public void start() throws IOException, HostNetException {
+        try {
+            hub = new Hub<>(config.maxMacsPerSession());
+            uplink = taps.open(config.tapName(), config.mtu());
+            hub.pinUplinkMac(uplink.macAddress());
+            for (Cidr c : config.addresses()) {
+                hostNet.addAddress(uplink.name(), c.toString());
+            }
+            gateways = gatewaysOf(config.addresses(), uplink.name());
+            capture = Capture.open(config.pcap());
+            group = EventLoops.group(1, "rqst-quic");
+            reader = new TapReader(uplink, new UplinkSink(), PooledByteBufAllocator.DEFAULT, "rqst-uplink-reader");
+            reader.start();
+            transport = QuicServerTransport.bind(config.quic(), tls, config.listen(), group, new Acceptor());
+        } catch (IOException | HostNetException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.info("listening on {} (QUIC, ALPN {}), uplink {} mtu {} mac {}{}", transport.localAddresses().stream()
+                        .map(VpnServer::format).toList(), config.quic().alpn(), uplink.name(), uplink.mtu(),
+                Mac.toString(uplink.macAddress()), config.addresses().isEmpty() ? "" : " address " + config.addresses());
+    }
+
+    /** The UDP addresses actually listened on. */
+    public List<InetSocketAddress> boundAddresses() {
+        return transport == null ? List.of() : transport.localAddresses();
+    }
+
+    private static List<String> gatewaysOf(List<Cidr> addresses, String dev) {
+        List<String> g = new ArrayList<>();
+        for (Cidr c : addresses) {
+            g.add(Addresses.format(c.address()));
+        }
+        LinkLocal.of(dev, 2000).ifPresent(ll -> g.add(Addresses.format(ll)));
+        return List.copyOf(g);
+    }
+
+    // ---- for sessions
+
+    Hub<ServerSession> hub() {
+        return hub;
+    }
+
+    TapDevice uplink() {
+        return uplink;
+    }
+
+    List<String> gateways() {
+        return gateways;
+    }
+
+    int keepaliveSeconds() {
+        return (int) Math.max(1, config.quic().keepaliveInterval().toSeconds());
+    }
+
+    /** The tunnel MTU for a client whose DATAGRAMs hold at most {@code maxDatagram} bytes. */
+    int sessionMtu(int maxDatagram) {
+        return Math.max(576, Math.min(uplink.mtu(), Mtu.forDatagram(maxDatagram)));
+    }
+
+    void capture(ByteBuf frame) {
+        capture.frame(frame);
+    }
+
+    void touched(ServerSession s) {
+        touched.add(s);
+    }
+
+    /** A client presented the resume token of an older session: that one goes. */
+    void replaceOld(ServerSession newer, String token) {
+        ServerSession old = byResumeToken.get(token);
+        if (old != null && old != newer && sameUser(old, newer)) {
+            LOG.info("session {}: resumes session {} of {}", newer.id, old.id, newer.user);
+            old.connection().executor().execute(() -> old.replacedBy(newer));
+        }
+    }
+
+    private static boolean sameUser(ServerSession a, ServerSession b) {
+        return java.util.Objects.equals(a.user, b.user);
+    }
+
+    void removed(ServerSession s) {
+        sessions.remove(s.id);
+        byResumeToken.remove(s.resumeToken, s);
+    }
+
+    private final class Acceptor implements QuicServerTransport.Acceptor {
+        @Override
+        public ConnectionListener accept(Connection c) {
+            String user = c.peerCertificate().map(VpnServer::commonName).orElse("anonymous");
+            String id = newId();
+            String token = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(16));
+            ServerSession s = new ServerSession(VpnServer.this, c, id, token, user);
+            sessions.put(id, s);
+            byResumeToken.put(token, s);
+            LOG.info("session {} open: user {} from {}", id, user, format(c.remoteAddress()));
+            return s;
+        }
+
+        @Override
+        public void refused(InetSocketAddress peer, CloseInfo why) {
+            LOG.warn("refused {}: {}", format(peer), why.kind() == CloseInfo.Kind.HANDSHAKE ? why.reason() : why.describe());
+        }
+    }
+
+    private String newId() {
+        String id;
+        do {
+            id = HexFormat.of().formatHex(randomBytes(4));
+        } while (sessions.containsKey(id));
+        return id;
+    }
+
+    private byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    static String commonName(X509Certificate cert) {
+        return Identity.commonName(cert);
+    }
+
+    static String format(InetSocketAddress a) {
+        if (a == null) {
+            return "?";
+        }
+        String h = a.getAddress() == null ? a.getHostString() : Addresses.format(a.getAddress());
+        if (h.startsWith("::ffff:") && h.indexOf('.') > 0) {
+            h = h.substring(7);
+        }
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    /** Routes frames read from the uplink to the sessions (reader thread). */
+    private final class UplinkSink implements FrameSink {
+        @Override
+        public void frame(ByteBuf frame) {
+            if (frame.readableBytes() < TapDevice.ETHERNET_HEADER) {
+                frame.release();
+                return;
+            }
+            Port<ServerSession> to = hub.route(hub.uplink(), Mac.dst(frame), Mac.src(frame), System.nanoTime());
+            if (to == Hub.FLOOD) {
+                List<Port<ServerSession>> all = hub.sessions();
+                for (int i = 0; i < all.size(); i++) {
+                    all.get(i).attachment().enqueue(frame.retainedDuplicate());
+                }
+                frame.release();
+            } else if (to == Hub.DROP || to.attachment() == null) {
+                uplinkDrops++;
+                frame.release();
+            } else {
+                to.attachment().enqueue(frame);
+            }
+        }
+
+        @Override
+        public void endOfBatch() {
+            for (int i = 0; i < touched.size(); i++) {
+                touched.get(i).submit();
+            }
+            touched.clear();
+        }
+    }
+
+    /** Says goodbye to every client, then releases the uplink, the sockets and the host changes. */
+    @Override
+    public void close() {
+        if (transport != null) {
+            for (ServerSession s : sessions.values()) {
+                s.connection().executor().execute(s::shutdown);
+            }
+            if (!sessions.isEmpty()) {
+                sleep(300); // let the CONNECTION_CLOSE frames leave
+            }
+            transport.close();
+            transport = null;
+        }
+        if (reader != null) {
+            reader.close();
+            reader = null;
+        }
+        if (uplink != null) {
+            uplink.close();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+            group = null;
+        }
+        if (capture != null) {
+            capture.close();
+        }
+        hostNet.close();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.rqst.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.quic.EpollQuicUtils;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelBootstrap;
+import io.netty.handler.codec.quic.QuicChannelOption;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes one QUIC connection to a server. Each {@link #connect} uses a fresh UDP socket, so a
+ * reconnect after a network change starts clean.
+ */
+public final class QuicClientTransport {
+    private final QuicSettings settings;
+    private final Tls tls;
+    private final EventLoopGroup group;
+
+    public QuicClientTransport(QuicSettings settings, Tls tls, EventLoopGroup group) {
+        this.settings = settings;
+        this.tls = tls;
+        this.group = group;
+    }
+
+    /**
+     * Connects to {@code server}, checking its certificate against {@code serverName}.
+     *
+     * @return completes when the connection is established and {@code listener.onOpen} has run, or
+     *         exceptionally with a {@link ConnectFailure} that says why
+     */
+    public CompletionStage<Connection> connect(InetSocketAddress server, String serverName, ConnectionListener listener) {
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        ChannelHandler codec = new QuicClientCodecBuilder()
+                .sslEngineProvider(q -> tls.context().newEngine(q.alloc(), serverName, server.getPort()))
+                .maxIdleTimeout(settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .maxSendUdpPayloadSize(settings.maxUdpPayload())
+                .maxRecvUdpPayloadSize(settings.maxUdpPayload())
+                .initialMaxData(16_000_000)
+                .initialMaxStreamDataBidirectionalLocal(256 * 1024)
+                .initialMaxStreamDataBidirectionalRemote(256 * 1024)
+                .initialMaxStreamsBidirectional(0)
+                .initialMaxStreamsUnidirectional(0)
+                .datagram(settings.datagramQueue(), settings.datagramQueue())
+                .build();
+        Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
+                .option(ChannelOption.SO_RCVBUF, settings.socketBuffer())
+                .option(ChannelOption.SO_SNDBUF, settings.socketBuffer())
+                .handler(codec);
+        InetSocketAddress local = new InetSocketAddress(server.getAddress() instanceof java.net.Inet6Address
+                ? java.net.InetAddress.ofLiteral("::") : java.net.InetAddress.ofLiteral("0.0.0.0"), 0);
+        b.bind(local).addListener(bf -> {
+            if (!bf.isSuccess()) {
+                result.completeExceptionally(new ConnectFailure("cannot open a UDP socket: " + bf.cause().getMessage(), null, bf.cause()));
+                return;
+            }
+            Channel udp = ((io.netty.channel.ChannelFuture) bf).channel();
+            ConnectionListener wrapped = new ConnectionListener() {
+                @Override
+                public void onOpen(Connection c) {
+                    listener.onOpen(c);
+                    result.complete(c);
+                }
+
+                @Override
+                public void onDatagram(io.netty.buffer.ByteBuf frame) {
+                    listener.onDatagram(frame);
+                }
+
+                @Override
+                public void onControl(io.rqst.control.ControlMessage m) {
+                    listener.onControl(m);
+                }
+
+                @Override
+                public void onControlError(String problem) {
+                    listener.onControlError(problem);
+                }
+
+                @Override
+                public void onMaxDatagramSize(int bytes) {
+                    listener.onMaxDatagramSize(bytes);
+                }
+
+                @Override
+                public void onClosed(CloseInfo why) {
+                    udp.close();
+                    if (!result.isDone()) {
+                        result.completeExceptionally(new ConnectFailure(why.describe(), why, null));
+                        return; // never opened: the caller learns it from the future
+                    }
+                    listener.onClosed(why);
+                }
+            };
+            QuicChannelBootstrap qb = QuicChannel.newBootstrap(udp)
+                    .handler(new io.netty.channel.ChannelInitializer<QuicChannel>() {
+                        @Override
+                        protected void initChannel(QuicChannel ch) {
+                            ch.pipeline().addLast(new QuicConnection(ch, tls, c -> wrapped,
+                                    (c, why) -> wrapped.onClosed(why)));
+                        }
+                    })
+                    .streamHandler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                    .remoteAddress(server);
+            if (EventLoops.epoll()) {
+                qb.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(16));
+            }
+            Future<QuicChannel> f = qb.connect();
+            f.addListener(cf -> {
+                if (!cf.isSuccess() && !result.isDone()) {
+                    Throwable cause = cf.cause();
+                    String why = tls.verifier().flatMap(VerifierAdapter::lastFailure)
+                            .orElse(QuicConnection.handshakeText(cause));
+                    udp.close();
+                    result.completeExceptionally(new ConnectFailure(why, null, cause));
+                }
+            });
+        });
+        return result;
+    }
+
+    /** Why a connection attempt failed. */
+    public static final class ConnectFailure extends Exception {
+        private final transient CloseInfo close;
+
+        ConnectFailure(String message, CloseInfo close, Throwable cause) {
+            super(message, cause);
+            this.close = close;
+        }
+
+        /** How the connection closed, when it got far enough to have one. */
+        public java.util.Optional<CloseInfo> close() {
+            return java.util.Optional.ofNullable(close);
+        }
+    }
+}

@@ -1,0 +1,360 @@
+package io.rqst.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
+import io.netty.handler.codec.quic.QuicConnectionPathStats;
+import io.netty.handler.codec.quic.QuicConnectionStats;
+import io.netty.handler.codec.quic.QuicDatagramExtensionEvent;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.AttributeKey;
+import io.rqst.control.ControlCodec;
+import io.rqst.control.ControlMessage;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty handler behind a {@link Connection}: sits on a {@link QuicChannel}'s pipeline, turns its
+ * events into {@link ConnectionListener} calls and its DATAGRAMs into frames.
+ */
+final class QuicConnection extends ChannelDuplexHandler implements Connection {
+    static final AttributeKey<QuicConnection> KEY = AttributeKey.valueOf("rqst.connection");
+    private static final Logger LOG = LoggerFactory.getLogger(QuicConnection.class);
+
+    /** Called when the handshake completed; returns the listener, or null to refuse the peer. */
+    interface Activation extends Function<Connection, ConnectionListener> {}
+
+    /** Called when a connection ends before it was ever active (a refused or failed handshake). */
+    interface Refusal {
+        void refused(QuicConnection connection, CloseInfo why);
+    }
+
+    private final QuicChannel channel;
+    private final Tls tls;
+    private final Activation activation;
+    private final Refusal refusal;
+    private ConnectionListener listener;
+    private QuicStreamChannel control;
+    private boolean controlOpening;
+    private final List<ControlMessage> pendingControl = new ArrayList<>(2);
+    private int maxDatagram;
+    private QuicConnectionCloseEvent peerClose;
+    private Throwable handshakeFailure;
+    private CloseInfo localClose;
+    private SSLEngine engine;
+    private boolean active;
+    private boolean closedReported;
+
+    QuicConnection(QuicChannel channel, Tls tls, Activation activation, Refusal refusal) {
+        this.channel = channel;
+        this.tls = tls;
+        this.activation = activation;
+        this.refusal = refusal;
+        channel.attr(KEY).set(this);
+    }
+
+    QuicChannel channel() {
+        return channel;
+    }
+
+    // ---- Connection
+
+    @Override
+    public ScheduledExecutorService executor() {
+        return channel.eventLoop();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return channel.remoteSocketAddress() instanceof InetSocketAddress a ? a : null;
+    }
+
+    @Override
+    public Optional<X509Certificate> peerCertificate() {
+        SSLEngine e = channel.sslEngine();
+        if (e == null) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = e.getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? Optional.of(x) : Optional.empty();
+        } catch (SSLPeerUnverifiedException ex) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public int maxDatagramSize() {
+        return maxDatagram;
+    }
+
+    @Override
+    public boolean sendDatagram(ByteBuf frame) {
+        if (frame.readableBytes() > maxDatagram || !active) {
+            frame.release();
+            return false;
+        }
+        channel.write(frame, channel.voidPromise());
+        return true;
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public void openControlStream() {
+        if (control != null || controlOpening) {
+            return;
+        }
+        controlOpening = true;
+        channel.createStream(QuicStreamType.BIDIRECTIONAL, new ControlStreamHandler(this)).addListener(f -> {
+            controlOpening = false;
+            if (f.isSuccess()) {
+                attachControl((QuicStreamChannel) f.getNow());
+            } else {
+                LOG.debug("cannot open control stream: {}", f.cause().toString());
+                close(AppErrors.PROTOCOL_ERROR, "cannot open the control stream");
+            }
+        });
+    }
+
+    @Override
+    public boolean hasControlStream() {
+        return control != null;
+    }
+
+    /** Adopts the first stream the peer opened as the control stream; refuses any later one. */
+    boolean attachControl(QuicStreamChannel stream) {
+        if (control != null && control != stream) {
+            return false;
+        }
+        control = stream;
+        for (ControlMessage m : pendingControl) {
+            writeControl(m);
+        }
+        pendingControl.clear();
+        stream.flush();
+        return true;
+    }
+
+    @Override
+    public void sendControl(ControlMessage message) {
+        if (control == null) {
+            if (controlOpening) {
+                pendingControl.add(message);
+            }
+            return;
+        }
+        writeControl(message);
+        control.flush();
+    }
+
+    private void writeControl(ControlMessage m) {
+        control.write(Unpooled.wrappedBuffer(ControlCodec.encode(m)), control.voidPromise());
+    }
+
+    void controlMessage(ControlMessage m) {
+        if (listener != null) {
+            listener.onControl(m);
+        }
+    }
+
+    void controlError(String problem) {
+        if (listener != null) {
+            listener.onControlError(problem);
+        } else {
+            close(AppErrors.PROTOCOL_ERROR, problem);
+        }
+    }
+
+    @Override
+    public void close(int appErrorCode, String reason) {
+        if (localClose == null) {
+            localClose = new CloseInfo(CloseInfo.Kind.LOCAL, appErrorCode, true, reason, -1);
+        }
+        if (channel.isOpen()) {
+            channel.close(true, appErrorCode, Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return active && channel.isActive();
+    }
+
+    @Override
+    public CompletionStage<ConnectionStats> stats() {
+        CompletableFuture<ConnectionStats> result = new CompletableFuture<>();
+        channel.collectStats().addListener(f -> {
+            if (!f.isSuccess()) {
+                result.completeExceptionally(f.cause());
+                return;
+            }
+            QuicConnectionStats s = (QuicConnectionStats) f.getNow();
+            channel.collectPathStats(0).addListener(pf -> {
+                Duration rtt = Duration.ZERO;
+                long cwnd = 0;
+                long rate = 0;
+                if (pf.isSuccess()) {
+                    QuicConnectionPathStats p = (QuicConnectionPathStats) pf.getNow();
+                    rtt = Duration.ofNanos(p.rtt());
+                    cwnd = p.cwnd();
+                    rate = p.deliveryRate();
+                }
+                result.complete(new ConnectionStats(s.sent(), s.recv(), s.lost(), s.sentBytes(), s.recvBytes(), rtt, cwnd, rate));
+            });
+        });
+        return result;
+    }
+
+    // ---- Netty events
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        engine = channel.sslEngine();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (engine == null) {
+            engine = channel.sslEngine();
+        }
+        ConnectionListener l;
+        try {
+            l = activation.apply(this);
+        } catch (RuntimeException e) {
+            LOG.error("session set-up failed for {}: {}", remoteAddress(), e.toString(), e);
+            l = null;
+        }
+        if (l == null) {
+            if (channel.isOpen() && localClose == null) {
+                close(AppErrors.REJECTED, "refused");
+            }
+            ctx.fireChannelActive();
+            return;
+        }
+        listener = l;
+        active = true;
+        listener.onOpen(this);
+        if (maxDatagram > 0) {
+            listener.onMaxDatagramSize(maxDatagram);
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf frame) {
+            if (listener != null) {
+                listener.onDatagram(frame);
+            } else {
+                frame.release();
+            }
+        } else {
+            ctx.fireChannelRead(msg); // a new stream from the peer: the pipeline's tail registers it
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof QuicDatagramExtensionEvent e) {
+            maxDatagram = e.maxLength();
+            if (listener != null) {
+                listener.onMaxDatagramSize(maxDatagram);
+            }
+        } else if (evt instanceof QuicConnectionCloseEvent e) {
+            peerClose = e;
+        } else if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
+            handshakeFailure = e.cause();
+        }
+        io.netty.util.ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof javax.net.ssl.SSLHandshakeException) {
+            handshakeFailure = cause;
+        } else {
+            LOG.debug("connection {}: {}", remoteAddress(), cause.toString());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        CloseInfo why = closeInfo();
+        if (!closedReported) {
+            closedReported = true;
+            active = false;
+            if (listener != null) {
+                listener.onClosed(why);
+            } else {
+                refusal.refused(this, why);
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    /** The reason our own verifier refused this connection's peer, if it did. */
+    Optional<String> verifierFailure() {
+        Optional<String> r = tls.verifier().flatMap(v -> v.failureFor(engine));
+        return r.isPresent() ? r : tls.verifier().flatMap(v -> v.failureFor(channel.sslEngine()));
+    }
+
+    private CloseInfo closeInfo() {
+        if (localClose != null) {
+            return localClose;
+        }
+        Optional<String> refusedHere = verifierFailure();
+        if (refusedHere.isPresent()) {
+            return new CloseInfo(CloseInfo.Kind.HANDSHAKE, 0, false, refusedHere.get(), -1);
+        }
+        if (peerClose != null) {
+            String reason = new String(peerClose.reason(), StandardCharsets.UTF_8);
+            int alert = peerClose.isTlsError() ? QuicConnectionCloseEvent.extractTlsError(peerClose.error()) : -1;
+            return new CloseInfo(CloseInfo.Kind.PEER, peerClose.error(), peerClose.isApplicationClose(), reason, alert);
+        }
+        if (channel.isTimedOut()) {
+            return new CloseInfo(CloseInfo.Kind.IDLE_TIMEOUT, 0, false, "", -1);
+        }
+        if (handshakeFailure != null) {
+            return new CloseInfo(CloseInfo.Kind.HANDSHAKE, 0, false, handshakeText(handshakeFailure), -1);
+        }
+        return new CloseInfo(CloseInfo.Kind.ERROR, 0, false, "connection closed", -1);
+    }
+
+    /** Turns BoringSSL's error text into words. */
+    static String handshakeText(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        if (m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
+            return "the client sent no certificate";
+        }
+        if (m.contains("NO_APPLICATION_PROTOCOL") || m.contains("ALPN")) {
+            return "no common application protocol (ALPN)";
+        }
+        if (m.contains("CERTIFICATE_VERIFY_FAILED")) {
+            return "certificate verification failed";
+        }
+        return m;
+    }
+}

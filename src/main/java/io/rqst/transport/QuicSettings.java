@@ -1,0 +1,52 @@
+package io.rqst.transport;
+
+import java.time.Duration;
+
+/**
+ * QUIC parameters shared by server and client.
+ *
+ * @param alpn            the TLS application protocol; {@link #RQST_ALPN} unless testing a mismatch
+ * @param idleTimeout     QUIC max_idle_timeout: a peer silent this long is gone
+ * @param maxUdpPayload   max_udp_payload_size sent and accepted; bounds the largest DATAGRAM
+ * @param datagramQueue   frames quiche may queue per direction before it drops
+ * @param socketBuffer    SO_SNDBUF/SO_RCVBUF asked for on the UDP socket (the kernel may cap it)
+ */
+public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload, int datagramQueue, int socketBuffer) {
+
+    /** The ALPN token of RQST ({@code src/bin/vpn-server.rs}: {@code b"\x03vpn"}). */
+    public static final String RQST_ALPN = "vpn";
+    /**
+     * RQST's max_recv/send_udp_payload_size. With a 20-byte connection ID it leaves 1306 bytes per
+     * DATAGRAM: a 1280-byte MTU frame (1294 bytes, 1298 with a VLAN tag) fits.
+     */
+    public static final int RQST_MAX_UDP_PAYLOAD = 1350;
+    /** Our default idle timeout (RQST has none, so it never notices a dead peer). */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+    public QuicSettings {
+        if (idleTimeout.toMillis() < 1000) {
+            throw new IllegalArgumentException("idle timeout " + idleTimeout.toMillis() + "ms is below the 1s minimum");
+        }
+        if (maxUdpPayload < 1200 || maxUdpPayload > 65527) {
+            throw new IllegalArgumentException("max UDP payload " + maxUdpPayload + " is out of range 1200-65527 (QUIC needs 1200)");
+        }
+    }
+
+    /** The defaults: RQST's wire parameters plus a 30 s idle timeout. */
+    public static QuicSettings defaults() {
+        return new QuicSettings(RQST_ALPN, DEFAULT_IDLE_TIMEOUT, RQST_MAX_UDP_PAYLOAD, 2048, 4 << 20);
+    }
+
+    public QuicSettings withIdleTimeout(Duration d) {
+        return new QuicSettings(alpn, d, maxUdpPayload, datagramQueue, socketBuffer);
+    }
+
+    public QuicSettings withAlpn(String a) {
+        return new QuicSettings(a, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer);
+    }
+
+    /** How often to send a keepalive so that an idle but healthy connection never times out. */
+    public Duration keepaliveInterval() {
+        return idleTimeout.dividedBy(3);
+    }
+}

@@ -1,0 +1,106 @@
+package io.rqst.transport;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoopGroup;
+import io.rqst.control.ControlMessage;
+import io.rqst.pki.SelfSigned;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Two QUIC endpoints over loopback, without verification: control messages and DATAGRAMs both ways. */
+class QuicLoopbackTest {
+    private final EventLoopGroup group = EventLoops.group(1, "test-quic");
+    private QuicServerTransport server;
+
+    @AfterEach
+    void tearDown() {
+        if (server != null) {
+            server.close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    static final class Recorder implements ConnectionListener {
+        final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        volatile Connection connection;
+
+        @Override
+        public void onOpen(Connection c) {
+            connection = c;
+        }
+
+        @Override
+        public void onDatagram(ByteBuf frame) {
+            byte[] b = new byte[frame.readableBytes()];
+            frame.readBytes(b);
+            frame.release();
+            events.add(b);
+        }
+
+        @Override
+        public void onControl(ControlMessage m) {
+            events.add(m);
+        }
+
+        @Override
+        public void onControlError(String problem) {
+            events.add("error: " + problem);
+        }
+
+        @Override
+        public void onClosed(CloseInfo why) {
+            events.add(why);
+        }
+    }
+
+    @Test
+    void controlMessagesAndDatagramsFlowBothWays() throws Exception {
+        Recorder serverSide = new Recorder();
+        Tls serverTls = Tls.server(SelfSigned.generate("srv"), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
+        server = QuicServerTransport.bind(QuicSettings.defaults(), serverTls,
+                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), group, new QuicServerTransport.Acceptor() {
+                    @Override
+                    public ConnectionListener accept(Connection c) {
+                        return serverSide;
+                    }
+
+                    @Override
+                    public void refused(InetSocketAddress peer, CloseInfo why) {
+                        serverSide.events.add(why);
+                    }
+                });
+        Tls clientTls = Tls.client(Optional.empty(), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
+        Recorder clientSide = new Recorder();
+        QuicClientTransport client = new QuicClientTransport(QuicSettings.defaults(), clientTls, group);
+        Connection c = client.connect(server.localAddresses().getFirst(), "localhost", clientSide)
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        c.executor().submit(() -> {
+            c.openControlStream();
+            c.sendControl(new ControlMessage.Ping(7));
+        }).get();
+        Object got = serverSide.events.poll(5, TimeUnit.SECONDS);
+        assertEquals(new ControlMessage.Ping(7), got);
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        serverSide.connection.executor().execute(() -> {
+            serverSide.connection.sendControl(new ControlMessage.Pong(7));
+            sent.complete(null);
+        });
+        sent.get(5, TimeUnit.SECONDS);
+        assertEquals(new ControlMessage.Pong(7), clientSide.events.poll(5, TimeUnit.SECONDS));
+        assertTrue(c.maxDatagramSize() >= 1298, "max datagram " + c.maxDatagramSize());
+        c.executor().submit(() -> {
+            c.sendDatagram(io.netty.buffer.Unpooled.directBuffer().writeBytes(new byte[] {1, 2, 3}));
+            c.flush();
+        }).get();
+        assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) serverSide.events.poll(5, TimeUnit.SECONDS));
+    }
+}
