@@ -54,7 +54,7 @@ public final class QuicClientTransport {
         Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
                 .option(ChannelOption.SO_RCVBUF, settings.socketBuffer())
                 .option(ChannelOption.SO_SNDBUF, settings.socketBuffer())
-                .handler(codec);
+                .handler(QuicServerTransport.withQuietTail(codec));
         InetSocketAddress local = new InetSocketAddress(server.getAddress() instanceof java.net.Inet6Address
                 ? java.net.InetAddress.ofLiteral("::") : java.net.InetAddress.ofLiteral("0.0.0.0"), 0);
         b.bind(local).addListener(bf -> {

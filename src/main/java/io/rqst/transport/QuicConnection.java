@@ -284,11 +284,28 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
                 listener.onMaxDatagramSize(maxDatagram);
             }
         } else if (evt instanceof QuicConnectionCloseEvent e) {
+            LOG.debug("{}: peer closed: {}", remoteAddress(), e);
             peerClose = e;
+            if (!active) {
+                refusedBeforeActive(); // e.g. the server refused our ALPN: the connection never opens
+            }
         } else if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
+            LOG.debug("{}: handshake failed: {}", remoteAddress(), e.cause().toString());
             handshakeFailure = e.cause();
+            if (!active) {
+                refusedBeforeActive(); // the channel of a refused handshake never goes inactive
+            }
         }
         io.netty.util.ReferenceCountUtil.release(evt);
+    }
+
+    private void refusedBeforeActive() {
+        if (!closedReported) {
+            closedReported = true;
+            // quiche is already closing: it sends or has received CONNECTION_CLOSE and frees the
+            // connection itself; closing the channel here would drop the alert before it leaves
+            refusal.refused(this, closeInfo());
+        }
     }
 
     @Override
@@ -303,6 +320,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         CloseInfo why = closeInfo();
+        LOG.debug("{}: inactive ({})", remoteAddress(), why.describe());
         if (!closedReported) {
             closedReported = true;
             active = false;
@@ -330,7 +348,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
             return new CloseInfo(CloseInfo.Kind.HANDSHAKE, 0, false, refusedHere.get(), -1);
         }
         if (peerClose != null) {
-            String reason = new String(peerClose.reason(), StandardCharsets.UTF_8);
+            String reason = reasonOf(peerClose);
             int alert = peerClose.isTlsError() ? QuicConnectionCloseEvent.extractTlsError(peerClose.error()) : -1;
             return new CloseInfo(CloseInfo.Kind.PEER, peerClose.error(), peerClose.isApplicationClose(), reason, alert);
         }
@@ -341,6 +359,15 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
             return new CloseInfo(CloseInfo.Kind.HANDSHAKE, 0, false, handshakeText(handshakeFailure), -1);
         }
         return new CloseInfo(CloseInfo.Kind.ERROR, 0, false, "connection closed", -1);
+    }
+
+    /** The reason phrase; Netty 4.2.18's {@code reason()} throws when the peer sent none (TLS alerts). */
+    private static String reasonOf(QuicConnectionCloseEvent e) {
+        try {
+            return new String(e.reason(), StandardCharsets.UTF_8);
+        } catch (NullPointerException noReason) {
+            return "";
+        }
     }
 
     /** Turns BoringSSL's error text into words. */

@@ -50,7 +50,7 @@ public final class QuicServerTransport implements AutoCloseable {
                 Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
                         .option(ChannelOption.SO_RCVBUF, settings.socketBuffer())
                         .option(ChannelOption.SO_SNDBUF, settings.socketBuffer())
-                        .handler(codec);
+                        .handler(withQuietTail(codec));
                 try {
                     bound.add(b.bind(a).sync().channel());
                 } catch (Exception e) {
@@ -96,6 +96,16 @@ public final class QuicServerTransport implements AutoCloseable {
             b.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(16));
         }
         return b.build();
+    }
+
+    /** The codec followed by {@link QuietTail}, for a UDP channel's pipeline. */
+    static ChannelHandler withQuietTail(ChannelHandler codec) {
+        return new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(codec, QuietTail.INSTANCE);
+            }
+        };
     }
 
     /** The addresses actually bound (with the real port when 0 was asked for). */
