@@ -64,11 +64,13 @@ for _ in $(seq 1 150); do grep -q "connected to" "$WORK/client.log" && break; sl
 sed 's/^/   client| /' "$WORK/client.log"
 grep -q "connected to" "$WORK/client.log" || { echo "demo: the client did not connect" >&2; exit 1; }
 
-step "5. ping through the tunnel"
-ip netns exec $CLI ping -c 3 -i 0.3 -W 2 10.8.0.1 | sed 's/^/   /'
+step "5. ping through the tunnel (client -> server IPv4, client -> server IPv6 link-local, server -> client)"
+# -w: a deadline rather than a count of tries, because a new interface's IPv6 link-local address is
+# usable only after duplicate address detection (about a second)
+ip netns exec $CLI ping -c 3 -i 0.3 -w 10 10.8.0.1 | sed 's/^/   /'
 ll=$(ip -n $SRV -6 -br addr show dev rqst-up0 scope link | awk '{print $3}' | cut -d/ -f1)
-ip netns exec $CLI ping -6 -c 3 -i 0.3 -W 2 "$ll%rqst0" | sed 's/^/   /'
-ip netns exec $SRV ping -c 2 -i 0.3 -W 2 10.8.0.2 | sed 's/^/   /'
+ip netns exec $CLI ping -6 -c 3 -i 0.3 -w 10 "$ll%rqst0" | sed 's/^/   /'
+ip netns exec $SRV ping -c 3 -i 0.3 -w 10 10.8.0.2 | sed 's/^/   /'
 
 step "6. what the two ends logged"
 sleep 0.5
