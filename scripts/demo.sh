@@ -39,18 +39,7 @@ mkdir -p /etc/netns/$CLI; printf '203.0.113.1 rqst.example.com\n2001:db8::1 rqst
 echo "   server 203.0.113.1 / 2001:db8::1, client 203.0.113.2 / 2001:db8::2; rqst.example.com -> 203.0.113.1"
 
 step "2. throwaway certificates (CA, server rqst.example.com, client alice)"
-mkdir -p "$WORK/server" "$WORK/client"
-(
-  cd "$WORK"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt -days 2 \
-    -subj "/CN=rqst demo CA" -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server/server.key -subj "/CN=rqst.example.com" -out s.csr 2>/dev/null
-  openssl x509 -req -in s.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out server/server.crt \
-    -extfile <(printf 'subjectAltName=DNS:rqst.example.com,DNS:rqst6.example.com\n') 2>/dev/null
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout client/client.key -subj "/CN=alice" -out c.csr 2>/dev/null
-  openssl x509 -req -in c.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out client/client.crt 2>/dev/null
-  cp ca.crt server/; cp ca.crt client/; chmod 600 server/server.key client/client.key
-)
+"$HERE/scripts/throwaway-pki.sh" "$WORK" rqst.example.com rqst6.example.com
 echo "   $WORK/server: ca.crt server.key server.crt    $WORK/client: ca.crt client.key client.crt"
 
 step "3. server: rqst server --address 10.8.0.1/24   (in $SRV, working directory with its certificates)"
