@@ -145,6 +145,9 @@ public final class VpnServer implements AutoCloseable {
 
     /** The tunnel MTU for a client whose DATAGRAMs hold at most {@code maxDatagram} bytes. */
     int sessionMtu(int maxDatagram) {
+        if (maxDatagram <= 0) {
+            return uplink.mtu(); // not known yet; oversize frames are still counted and reported
+        }
         return Math.max(576, Math.min(uplink.mtu(), Mtu.forDatagram(maxDatagram)));
     }
 
