@@ -385,7 +385,10 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
 
     /** Turns BoringSSL's error text into words. */
     static String handshakeText(Throwable t) {
-        String m = String.valueOf(t.getMessage());
+        if (t.getMessage() == null) { // e.g. a QuicClosedChannelException without a close event
+            return "the connection closed during the handshake (" + t.getClass().getSimpleName() + ")";
+        }
+        String m = t.getMessage();
         if (m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
             return "the client sent no certificate";
         }
