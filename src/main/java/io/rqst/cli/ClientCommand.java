@@ -4,6 +4,7 @@ import io.rqst.config.Addresses;
 import io.rqst.config.Cidr;
 import io.rqst.config.VpnUrl;
 import io.rqst.hostnet.HostNet;
+import io.rqst.hostnet.HostNetException;
 import io.rqst.hostnet.HostNets;
 import io.rqst.session.VpnClient;
 import io.rqst.tap.LinuxTap;
@@ -87,7 +88,13 @@ final class ClientCommand implements Callable<Integer> {
         if (common.disableVerify) {
             Warnings.testMode("client", "the server's identity is not checked: you may be talking to an impostor");
         }
-        HostNet hostNet = HostNets.open(common.stateDir.resolve("client-" + tap + ".json"));
+        HostNet hostNet;
+        try {
+            hostNet = HostNets.open(common.stateDir.resolve("client-" + tap + ".json"));
+        } catch (HostNetException e) { // e.g. another rqst with this TAP name still runs: the user's to fix
+            System.err.println("rqst: " + e.getMessage());
+            return Main.EXIT_FAILURE;
+        }
         VpnClient client = new VpnClient(new VpnClient.Config(server, quic, tap, mtu == null ? OptionalInt.empty() : OptionalInt.of(mtu),
                 cidrs, routeAll, gws, rqstCompat, Optional.ofNullable(common.pcap), Duration.ofSeconds(10), Duration.ofSeconds(10),
                 Duration.ofSeconds(30)), tls, LinuxTap::open, hostNet);

@@ -73,7 +73,13 @@ final class ServerCommand implements Callable<Integer> {
         if (common.disableVerify) {
             Warnings.testMode("server", "any client can connect: client certificates are not checked");
         }
-        HostNet hostNet = HostNets.open(common.stateDir.resolve("server-" + tap + ".json"));
+        HostNet hostNet;
+        try {
+            hostNet = HostNets.open(common.stateDir.resolve("server-" + tap + ".json"));
+        } catch (HostNetException e) { // e.g. another rqst with this TAP name still runs: the user's to fix
+            System.err.println("rqst: " + e.getMessage());
+            return Main.EXIT_FAILURE;
+        }
         VpnServer server = new VpnServer(new VpnServer.Config(bind, quic, tap, mtu, cidrs, maxMacs, Optional.ofNullable(common.pcap)),
                 tls, LinuxTap::open, hostNet);
         try {

@@ -10,6 +10,7 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelBootstrap;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicClosedChannelException;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -117,9 +118,16 @@ public final class QuicClientTransport {
             f.addListener(cf -> {
                 if (!cf.isSuccess() && !result.isDone()) {
                     Throwable cause = cf.cause();
+                    udp.close();
+                    // the server refused the handshake (e.g. a TLS alert for the ALPN): say how, so that
+                    // the caller can tell a refusal from a server that is just not there
+                    if (cause instanceof QuicClosedChannelException closed && closed.event() != null) {
+                        CloseInfo peer = QuicConnection.peerCloseInfo(closed.event());
+                        result.completeExceptionally(new ConnectFailure(peer.describe(), peer, cause));
+                        return;
+                    }
                     String why = tls.verifier().flatMap(VerifierAdapter::lastFailure)
                             .orElse(QuicConnection.handshakeText(cause));
-                    udp.close();
                     result.completeExceptionally(new ConnectFailure(why, null, cause));
                 }
             });

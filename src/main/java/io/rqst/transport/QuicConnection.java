@@ -63,6 +63,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     private SSLEngine engine;
     private boolean active;
     private boolean closedReported;
+    private InetSocketAddress remote;
 
     QuicConnection(QuicChannel channel, Tls tls, Activation activation, Refusal refusal) {
         this.channel = channel;
@@ -85,7 +86,11 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
 
     @Override
     public InetSocketAddress remoteAddress() {
-        return channel.remoteSocketAddress() instanceof InetSocketAddress a ? a : null;
+        // kept: a closed channel no longer knows it, and a refused peer is reported only then
+        if (remote == null && channel.remoteSocketAddress() instanceof InetSocketAddress a) {
+            remote = a;
+        }
+        return remote;
     }
 
     @Override
@@ -233,6 +238,13 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         engine = channel.sslEngine();
+        remoteAddress();
+    }
+
+    @Override
+    public void channelRegistered(ChannelHandlerContext ctx) {
+        remoteAddress();
+        ctx.fireChannelRegistered();
     }
 
     @Override
@@ -278,6 +290,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        remoteAddress();
         if (evt instanceof QuicDatagramExtensionEvent e) {
             maxDatagram = e.maxLength();
             if (listener != null) {
@@ -300,12 +313,10 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     }
 
     private void refusedBeforeActive() {
-        if (!closedReported) {
-            closedReported = true;
-            // quiche is already closing: it sends or has received CONNECTION_CLOSE and frees the
-            // connection itself; closing the channel here would drop the alert before it leaves
-            refusal.refused(this, closeInfo());
-        }
+        // quiche is already closing: it sends or has received CONNECTION_CLOSE and frees the
+        // connection itself; closing the channel here would drop the alert before it leaves.
+        // Reporting now rather than at channelUnregistered saves the peer's closing period.
+        reportClosed();
     }
 
     @Override
@@ -319,18 +330,32 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        CloseInfo why = closeInfo();
-        LOG.debug("{}: inactive ({})", remoteAddress(), why.describe());
-        if (!closedReported) {
-            closedReported = true;
-            active = false;
-            if (listener != null) {
-                listener.onClosed(why);
-            } else {
-                refusal.refused(this, why);
-            }
-        }
+        reportClosed();
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * A connection whose handshake failed never became active, so Netty never calls
+     * {@link #channelInactive} for it: this is where a refused peer is reported.
+     */
+    @Override
+    public void channelUnregistered(ChannelHandlerContext ctx) {
+        reportClosed();
+        ctx.fireChannelUnregistered();
+    }
+
+    private void reportClosed() {
+        if (closedReported) {
+            return;
+        }
+        closedReported = true;
+        active = false;
+        CloseInfo why = closeInfo();
+        if (listener != null) {
+            listener.onClosed(why);
+        } else {
+            refusal.refused(this, why);
+        }
     }
 
     /** The reason our own verifier refused this connection's peer, if it did. */
@@ -348,9 +373,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
             return new CloseInfo(CloseInfo.Kind.HANDSHAKE, 0, false, refusedHere.get(), -1);
         }
         if (peerClose != null) {
-            String reason = reasonOf(peerClose);
-            int alert = peerClose.isTlsError() ? QuicConnectionCloseEvent.extractTlsError(peerClose.error()) : -1;
-            return new CloseInfo(CloseInfo.Kind.PEER, peerClose.error(), peerClose.isApplicationClose(), reason, alert);
+            return peerCloseInfo(peerClose);
         }
         if (channel.isTimedOut()) {
             return new CloseInfo(CloseInfo.Kind.IDLE_TIMEOUT, 0, false, "", -1);
@@ -361,18 +384,26 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
         return new CloseInfo(CloseInfo.Kind.ERROR, 0, false, "connection closed", -1);
     }
 
-    /** The reason phrase; Netty 4.2.18's {@code reason()} throws when the peer sent none (TLS alerts). */
-    private static String reasonOf(QuicConnectionCloseEvent e) {
+    /** How the peer closed the connection, from its CONNECTION_CLOSE. */
+    static CloseInfo peerCloseInfo(QuicConnectionCloseEvent e) {
+        byte[] reason;
         try {
-            return new String(e.reason(), StandardCharsets.UTF_8);
+            reason = e.reason();
         } catch (NullPointerException noReason) {
-            return "";
+            // Netty 4.2's reason() clones a null array when the CONNECTION_CLOSE had no reason
+            // phrase, as a TLS alert sent by BoringSSL has none.
+            reason = new byte[0];
         }
+        int alert = e.isTlsError() ? QuicConnectionCloseEvent.extractTlsError(e.error()) : -1;
+        return new CloseInfo(CloseInfo.Kind.PEER, e.error(), e.isApplicationClose(), new String(reason, StandardCharsets.UTF_8), alert);
     }
 
     /** Turns BoringSSL's error text into words. */
     static String handshakeText(Throwable t) {
-        String m = String.valueOf(t.getMessage());
+        if (t.getMessage() == null) { // e.g. a QuicClosedChannelException without a close event
+            return "the connection closed during the handshake (" + t.getClass().getSimpleName() + ")";
+        }
+        String m = t.getMessage();
         if (m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
             return "the client sent no certificate";
         }
