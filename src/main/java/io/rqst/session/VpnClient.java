@@ -11,6 +11,7 @@ import io.rqst.hostnet.HostNet;
 import io.rqst.hostnet.HostNetException;
 import io.rqst.hub.Mac;
 import io.rqst.tap.TapDevice;
+import io.rqst.tap.StableMac;
 import io.rqst.tap.TapFactory;
 import io.rqst.transport.CloseInfo;
 import io.rqst.transport.Connection;
@@ -31,6 +32,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -283,7 +285,8 @@ public final class VpnClient implements AutoCloseable {
             }
         }
         try {
-            TapDevice t = taps.open(config.tapName(), mtu);
+            // a stable MAC: the server's hub and DHCP, and our peers' neighbour caches, know us after a restart
+            TapDevice t = taps.open(config.tapName(), mtu, OptionalLong.of(StableMac.forRole("client:" + config.tapName())));
             tap = t;
             for (Cidr a : config.addresses()) {
                 hostNet.addAddress(t.name(), a.toString());

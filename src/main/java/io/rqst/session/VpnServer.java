@@ -13,6 +13,7 @@ import io.rqst.hub.Mac;
 import io.rqst.hub.Port;
 import io.rqst.pki.Identity;
 import io.rqst.tap.TapDevice;
+import io.rqst.tap.StableMac;
 import io.rqst.tap.TapFactory;
 import io.rqst.transport.CloseInfo;
 import io.rqst.transport.Connection;
@@ -32,6 +33,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -91,7 +93,7 @@ public final class VpnServer implements AutoCloseable {
     public void start() throws IOException, HostNetException {
         try {
             hub = new Hub<>(config.maxMacsPerSession());
-            uplink = taps.open(config.tapName(), config.mtu());
+            uplink = taps.open(config.tapName(), config.mtu(), OptionalLong.of(StableMac.forRole("server:" + config.tapName())));
             hub.pinUplinkMac(uplink.macAddress());
             for (Cidr c : config.addresses()) {
                 hostNet.addAddress(uplink.name(), c.toString());

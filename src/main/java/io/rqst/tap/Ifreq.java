@@ -67,6 +67,14 @@ final class Ifreq {
         return ifr.get(JAVA_SHORT, UNION);
     }
 
+    /** Sets {@code ifr_hwaddr} to an Ethernet MAC (first octet most significant). */
+    static void setHwaddr(MemorySegment ifr, long mac) {
+        ifr.set(JAVA_SHORT, UNION, Libc.ARPHRD_ETHER);
+        for (int i = 0; i < 6; i++) {
+            ifr.set(JAVA_BYTE, HWADDR_DATA + i, (byte) (mac >>> (8 * (5 - i))));
+        }
+    }
+
     /** The 6-byte MAC in {@code ifr_hwaddr.sa_data}, first octet most significant. */
     static long hwaddr(MemorySegment ifr) {
         long mac = 0;

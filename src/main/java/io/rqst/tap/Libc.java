@@ -104,6 +104,8 @@ final class Libc {
     static final long SIOCSIFFLAGS = 0x8914;
     /** {@code SIOCSIFMTU}, linux/sockios.h: set the MTU. */
     static final long SIOCSIFMTU = 0x8922;
+    /** {@code SIOCSIFHWADDR}, linux/sockios.h: set the hardware address. */
+    static final long SIOCSIFHWADDR = 0x8924;
     /** {@code SIOCGIFHWADDR}, linux/sockios.h: get the hardware address. */
     static final long SIOCGIFHWADDR = 0x8927;
 

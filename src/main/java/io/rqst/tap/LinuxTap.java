@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -131,7 +132,21 @@ public final class LinuxTap implements TapDevice {
      *         {@code cannot create TAP 'rqst0': name is in use by another device}. Nothing is left open.
      */
     public static LinuxTap open(String name, int mtu) throws IOException {
+        return open(name, mtu, OptionalLong.empty());
+    }
+
+    /**
+     * Creates TAP {@code name} as {@link #open(String, int)} does, with the given MAC address instead
+     * of a random one (set before the link goes up).
+     *
+     * @param mac a unicast MAC, 48 bits in the low bits, first octet most significant; empty for the
+     *            kernel's random one
+     */
+    public static LinuxTap open(String name, int mtu, OptionalLong mac) throws IOException {
         Ifreq.checkName(name);
+        if (mac.isPresent() && ((mac.getAsLong() >>> 40) & 1) != 0) {
+            throw new IllegalArgumentException("MAC address for TAP " + Ifreq.quote(name) + " must be unicast");
+        }
         Taps.checkMtu(name, mtu);
         Arena arena = Arena.ofShared();
         int tap = -1;
@@ -155,6 +170,12 @@ public final class LinuxTap implements TapDevice {
             Ifreq.setMtu(ifr, mtu);
             check(Libc.ioctl(cap, sock, Libc.SIOCSIFMTU, ifr), name, Step.SET_MTU, mtu, cap);
 
+            if (mac.isPresent()) {
+                reset(ifr, name);
+                Ifreq.setHwaddr(ifr, mac.getAsLong());
+                check(Libc.ioctl(cap, sock, Libc.SIOCSIFHWADDR, ifr), name, Step.SET_HWADDR, mtu, cap);
+            }
+
             reset(ifr, name);
             check(Libc.ioctl(cap, sock, Libc.SIOCGIFFLAGS, ifr), name, Step.GET_FLAGS, mtu, cap);
             Ifreq.setFlags(ifr, (short) (Ifreq.flags(ifr) | Libc.IFF_UP));
@@ -166,12 +187,12 @@ public final class LinuxTap implements TapDevice {
                 throw new IOException("cannot create TAP '" + name + "': hardware type "
                         + Ifreq.hwaddrFamily(ifr) + " is not Ethernet");
             }
-            long mac = Ifreq.hwaddr(ifr);
+            long hwaddr = Ifreq.hwaddr(ifr);
 
             efd = Libc.eventfd(cap, 0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
             check(efd, name, Step.EVENTFD, mtu, cap);
 
-            LinuxTap device = new LinuxTap(name, mtu, mac, tap, efd, arena);
+            LinuxTap device = new LinuxTap(name, mtu, hwaddr, tap, efd, arena);
             ok = true;
             return device;
         } finally {

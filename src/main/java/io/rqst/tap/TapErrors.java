@@ -14,6 +14,7 @@ final class TapErrors {
         TUNSETIFF("attach to the interface (TUNSETIFF)"),
         SOCKET("open a control socket"),
         SET_MTU("set the MTU"),
+        SET_HWADDR("set the MAC address"),
         GET_FLAGS("read the interface flags"),
         SET_FLAGS("bring the link up"),
         GET_HWADDR("read the MAC address"),

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -103,15 +102,10 @@ class LifecycleIT {
 
     /**
      * Promise: right after the client reconnected to a restarted server, the client's own traffic
-     * flows again.
-     *
-     * <p>Fails today: the server's uplink TAP gets a new random MAC on every start, and the client's
-     * kernel keeps sending to the old one (a REACHABLE or STALE neighbour entry) for up to about a
-     * minute; the hub passes those frames to the uplink, whose kernel drops them.
+     * flows again: the uplink keeps its MAC across restarts, so the client's neighbour entry for the
+     * server stays right (with a random MAC per start, the client's pings were lost for up to a minute).
      */
     @Test
-    @Disabled("product bug: the restarted server's uplink has a new MAC and the client's neighbour entry for 10.8.0.1 "
-            + "still names the old one, so the client's pings are lost for up to about a minute after the reconnect")
     void trafficFromTheClientResumesRightAfterTheReconnect() {
         Site a = bed.site("a");
         restartServerUnderAConnectedClient(a);

@@ -105,6 +105,18 @@ class LinuxTapTest {
         assertEquals(MTU + 18, tap.frameCapacity());
     }
 
+    @Test
+    void openWithAMacGivesTheInterfaceThatMac() throws Exception {
+        long mac = 0x02_12_34_56_78_9aL;
+        String other = name.length() < 14 ? name + "m" : name.substring(0, 14) + "m";
+        try (LinuxTap t = LinuxTap.open(other, MTU, java.util.OptionalLong.of(mac))) {
+            assertEquals(mac, t.macAddress());
+            Result link = run("ip", "-o", "link", "show", other);
+            assertTrue(link.out().contains("link/ether 02:12:34:56:78:9a "), link.out());
+        }
+        assertThrows(IllegalArgumentException.class, () -> LinuxTap.open(other, MTU, java.util.OptionalLong.of(0x01_00_5e_00_00_01L)));
+    }
+
     // ---- (a) host → TAP ----
 
     @Test
