@@ -16,12 +16,35 @@ final class Capture implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Capture.class);
     private static final Capture NONE = new Capture(null);
 
+    /** How often buffered frames reach the file, so that a capture can be watched while it grows. */
+    static final long FLUSH_EVERY_MS = 1000;
+
     private volatile PcapWriter writer;
     private final long baseNanos = System.nanoTime();
     private final long baseMicros = System.currentTimeMillis() * 1000;
+    private final java.util.concurrent.ScheduledExecutorService flusher;
 
     private Capture(PcapWriter writer) {
         this.writer = writer;
+        if (writer == null) {
+            flusher = null;
+            return;
+        }
+        flusher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("rqst-pcap-flush").daemon(true).unstarted(r));
+        flusher.scheduleWithFixedDelay(this::flush, FLUSH_EVERY_MS, FLUSH_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void flush() {
+        PcapWriter w = writer;
+        if (w != null) {
+            try {
+                w.flush();
+            } catch (IOException e) {
+                writer = null;
+                LOG.error("capture stopped: {}", e.getMessage());
+            }
+        }
     }
 
     /** Opens the capture file, or returns a capture that records nothing. */
@@ -50,6 +73,9 @@ final class Capture implements AutoCloseable {
 
     @Override
     public void close() {
+        if (flusher != null) {
+            flusher.shutdownNow();
+        }
         PcapWriter w = writer;
         writer = null;
         if (w != null) {
