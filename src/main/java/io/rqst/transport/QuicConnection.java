@@ -330,7 +330,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
             return new CloseInfo(CloseInfo.Kind.HANDSHAKE, 0, false, refusedHere.get(), -1);
         }
         if (peerClose != null) {
-            String reason = new String(peerClose.reason(), StandardCharsets.UTF_8);
+            String reason = reasonOf(peerClose);
             int alert = peerClose.isTlsError() ? QuicConnectionCloseEvent.extractTlsError(peerClose.error()) : -1;
             return new CloseInfo(CloseInfo.Kind.PEER, peerClose.error(), peerClose.isApplicationClose(), reason, alert);
         }
@@ -341,6 +341,15 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
             return new CloseInfo(CloseInfo.Kind.HANDSHAKE, 0, false, handshakeText(handshakeFailure), -1);
         }
         return new CloseInfo(CloseInfo.Kind.ERROR, 0, false, "connection closed", -1);
+    }
+
+    /** The peer's reason phrase; empty when it gave none (then Netty holds null and {@code reason()} throws). */
+    static String reasonOf(QuicConnectionCloseEvent e) {
+        try {
+            return new String(e.reason(), StandardCharsets.UTF_8);
+        } catch (NullPointerException none) {
+            return "";
+        }
     }
 
     /** Turns BoringSSL's error text into words. */
