@@ -63,6 +63,8 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     private SSLEngine engine;
     private boolean active;
     private boolean closedReported;
+    /** The peer's address as last seen: the channel forgets it once closed, and a refusal is reported after that. */
+    private InetSocketAddress lastRemote;
 
     QuicConnection(QuicChannel channel, Tls tls, Activation activation, Refusal refusal) {
         this.channel = channel;
@@ -85,7 +87,11 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
 
     @Override
     public InetSocketAddress remoteAddress() {
-        return channel.remoteSocketAddress() instanceof InetSocketAddress a ? a : null;
+        if (channel.remoteSocketAddress() instanceof InetSocketAddress a) {
+            lastRemote = a;
+            return a;
+        }
+        return lastRemote;
     }
 
     @Override
@@ -233,6 +239,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         engine = channel.sslEngine();
+        remoteAddress(); // remember it
     }
 
     @Override
@@ -240,6 +247,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
         if (engine == null) {
             engine = channel.sslEngine();
         }
+        remoteAddress(); // remember it
         ConnectionListener l;
         try {
             l = activation.apply(this);
