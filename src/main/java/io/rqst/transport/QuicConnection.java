@@ -240,6 +240,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     public void handlerAdded(ChannelHandlerContext ctx) {
         engine = channel.sslEngine();
         remoteAddress(); // remember it
+        channel.closeFuture().addListener(f -> reportClosed());
     }
 
     @Override
@@ -310,17 +311,26 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        CloseInfo why = closeInfo();
-        if (!closedReported) {
-            closedReported = true;
-            active = false;
-            if (listener != null) {
-                listener.onClosed(why);
-            } else {
-                refusal.refused(this, why);
-            }
-        }
+        reportClosed();
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * Reports the end once. Netty fires channelInactive only for a channel that was active: a connection
+     * whose handshake failed ends without it, so the close future reports that one.
+     */
+    private void reportClosed() {
+        if (closedReported) {
+            return;
+        }
+        closedReported = true;
+        CloseInfo why = closeInfo();
+        active = false;
+        if (listener != null) {
+            listener.onClosed(why);
+        } else {
+            refusal.refused(this, why);
+        }
     }
 
     /** The reason our own verifier refused this connection's peer, if it did. */
