@@ -73,6 +73,7 @@ final class ClientCommand implements Callable<Integer> {
         if (mtu != null && (mtu < 576 || mtu > 9000)) {
             throw new Main.UsageError("--mtu " + mtu + " is out of range 576-9000");
         }
+        ServerCommand.checkTapName(tap);
         List<Cidr> cidrs = ServerCommand.parseCidrs(addresses);
         List<InetAddress> gws = new ArrayList<>();
         for (String g : gateways) {

@@ -67,6 +67,7 @@ final class ServerCommand implements Callable<Integer> {
         if (maxMacs < 1 || maxMacs > 4096) {
             throw new Main.UsageError("--max-macs " + maxMacs + " is out of range 1-4096");
         }
+        checkTapName(tap);
         List<Cidr> cidrs = parseCidrs(addresses);
         List<InetSocketAddress> bind = listenAddresses();
         Tls tls = Credentials.server(common, cert, key);
@@ -112,6 +113,15 @@ final class ServerCommand implements Callable<Integer> {
             }
         }
         return out;
+    }
+
+    /** Refuses a TAP name the kernel would refuse, before anything is set up (or, for a client, connected). */
+    static void checkTapName(String name) {
+        try {
+            LinuxTap.checkName(name);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageError("--tap: " + e.getMessage());
+        }
     }
 
     static List<Cidr> parseCidrs(List<String> texts) {

@@ -45,11 +45,20 @@ public record VpnUrl(String host, int port) {
             s = SCHEME + "://" + s;
         }
         Matcher m = FORM.matcher(s);
+        // a host:port has one colon; more, without brackets, is an IPv6 address the user forgot to bracket
+        String authority = s.substring(s.indexOf("://") + 3).replaceFirst("/.*", "");
+        boolean unbracketedIpv6 = !authority.startsWith("[") && authority.indexOf(':') != authority.lastIndexOf(':');
         if (!m.matches()) {
+            if (unbracketedIpv6 && s.regionMatches(true, 0, SCHEME + "://", 0, SCHEME.length() + 3)) {
+                throw bracketsNeeded(text);
+            }
             throw new IllegalArgumentException("'" + text + "' is not a server URL (expected vpn://HOST:PORT, e.g. vpn://rqst.example.com:3456)");
         }
         if (!m.group("scheme").equalsIgnoreCase(SCHEME)) {
             throw new IllegalArgumentException("'" + text + "': unsupported scheme '" + m.group("scheme") + "' (expected vpn://)");
+        }
+        if (unbracketedIpv6) {
+            throw bracketsNeeded(text);
         }
         String rest = m.group("rest");
         if (rest != null && !rest.equals("/")) {
@@ -70,15 +79,20 @@ public record VpnUrl(String host, int port) {
         int port = RQST_DEFAULT_PORT;
         String p = m.group("port");
         if (p != null) {
-            if (!p.matches("[0-9]{1,5}")) {
+            if (!p.matches("[0-9]+")) {
                 throw new IllegalArgumentException("'" + text + "': port '" + p + "' is not a number");
             }
-            port = Integer.parseInt(p);
+            String digits = p.replaceFirst("^0+(?=.)", "");
+            port = digits.length() > 5 ? -1 : Integer.parseInt(digits);
             if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("'" + text + "': port " + port + " is out of range 1-65535");
+                throw new IllegalArgumentException("'" + text + "': port " + digits + " is out of range 1-65535");
             }
         }
         return new VpnUrl(host, port);
+    }
+
+    private static IllegalArgumentException bracketsNeeded(String text) {
+        return new IllegalArgumentException("'" + text + "': an IPv6 address must be written in brackets, e.g. vpn://[2001:db8::1]:3456");
     }
 
     /** The host as an IP address when it is a literal; empty for a DNS name. */

@@ -15,6 +15,7 @@ import io.rqst.pki.Identity;
 import io.rqst.tap.TapDevice;
 import io.rqst.tap.StableMac;
 import io.rqst.tap.TapFactory;
+import io.rqst.transport.AppErrors;
 import io.rqst.transport.CloseInfo;
 import io.rqst.transport.Connection;
 import io.rqst.transport.ConnectionListener;
@@ -77,6 +78,8 @@ public final class VpnServer implements AutoCloseable {
     /** Reader thread only: sessions with a pending batch in the current read. */
     private final List<ServerSession> touched = new ArrayList<>();
     private long uplinkDrops;
+    /** Set when {@link #close()} begins: connections accepted from then on are told goodbye at once. */
+    private volatile boolean closing;
 
     public VpnServer(Config config, Tls tls, TapFactory taps, HostNet hostNet) {
         this.config = config;
@@ -182,6 +185,10 @@ public final class VpnServer implements AutoCloseable {
     private final class Acceptor implements QuicServerTransport.Acceptor {
         @Override
         public ConnectionListener accept(Connection c) {
+            if (closing) {
+                c.close(AppErrors.SHUTDOWN, "server stopping"); // a goodbye the client retries, not a refusal
+                return null;
+            }
             String user = c.peerCertificate().map(VpnServer::commonName).orElse("anonymous");
             String id = newId();
             String token = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(16));
@@ -189,6 +196,11 @@ public final class VpnServer implements AutoCloseable {
             sessions.put(id, s);
             byResumeToken.put(token, s);
             LOG.info("session {} open: user {} from {}", id, user, format(c.remoteAddress()));
+            if (closing) {
+                // close() began meanwhile and may not have seen this session: tell it goodbye too, or the
+                // client would take it for a working server and learn otherwise only at its idle timeout
+                c.executor().execute(s::shutdown);
+            }
             return s;
         }
 
@@ -262,6 +274,7 @@ public final class VpnServer implements AutoCloseable {
     /** Says goodbye to every client, then releases the uplink, the sockets and the host changes. */
     @Override
     public void close() {
+        closing = true;
         if (transport != null) {
             for (ServerSession s : sessions.values()) {
                 s.connection().executor().execute(s::shutdown);

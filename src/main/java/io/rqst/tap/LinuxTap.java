@@ -120,6 +120,17 @@ public final class LinuxTap implements TapDevice {
     }
 
     /**
+     * Checks a TAP name as {@link #open} will, without touching the kernel: lets a command refuse a bad
+     * name before it sets anything up.
+     *
+     * @return {@code name}
+     * @throws IllegalArgumentException naming the name and what is wrong with it, in one line
+     */
+    public static String checkName(String name) {
+        return Ifreq.checkName(name);
+    }
+
+    /**
      * Creates TAP {@code name} with {@code mtu}, brings it up and returns it open.
      *
      * @param name the interface name: 1 to 15 printable ASCII characters, no {@code /}, {@code :},

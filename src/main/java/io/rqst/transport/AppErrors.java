@@ -19,6 +19,9 @@ public final class AppErrors {
 
     /** A short name for logs. */
     public static String name(long code) {
+        if (code < 0 || code > Integer.MAX_VALUE) {
+            return "app_error_" + code; // QUIC codes are 62-bit: do not let a large one alias a small one
+        }
         return switch ((int) code) {
             case NO_ERROR -> "no_error";
             case RQST_CLIENT_CERT_REQUIRED -> "client_cert_required";

@@ -95,10 +95,14 @@ public final class QuicClientTransport {
                 public void onClosed(CloseInfo why) {
                     udp.close();
                     if (!result.isDone()) {
-                        result.completeExceptionally(new ConnectFailure(why.describe(), why, null));
+                        // the same words as the connect future's own failure below, whichever comes first
+                        String message = why.kind() == CloseInfo.Kind.HANDSHAKE ? why.reason() : why.describe();
+                        result.completeExceptionally(new ConnectFailure(message, why, null));
                         return; // never opened: the caller learns it from the future
                     }
-                    listener.onClosed(why);
+                    if (!result.isCompletedExceptionally()) {
+                        listener.onClosed(why);
+                    }
                 }
             };
             QuicChannelBootstrap qb = QuicChannel.newBootstrap(udp)

@@ -63,7 +63,8 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     private SSLEngine engine;
     private boolean active;
     private boolean closedReported;
-    private InetSocketAddress remote;
+    /** The peer's address as last seen: the channel forgets it once closed, and a refusal is reported after that. */
+    private InetSocketAddress lastRemote;
 
     QuicConnection(QuicChannel channel, Tls tls, Activation activation, Refusal refusal) {
         this.channel = channel;
@@ -86,11 +87,11 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
 
     @Override
     public InetSocketAddress remoteAddress() {
-        // kept: a closed channel no longer knows it, and a refused peer is reported only then
-        if (remote == null && channel.remoteSocketAddress() instanceof InetSocketAddress a) {
-            remote = a;
+        if (channel.remoteSocketAddress() instanceof InetSocketAddress a) {
+            lastRemote = a;
+            return a;
         }
-        return remote;
+        return lastRemote;
     }
 
     @Override
@@ -238,13 +239,8 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         engine = channel.sslEngine();
-        remoteAddress();
-    }
-
-    @Override
-    public void channelRegistered(ChannelHandlerContext ctx) {
-        remoteAddress();
-        ctx.fireChannelRegistered();
+        remoteAddress(); // remember it
+        channel.closeFuture().addListener(f -> reportClosed());
     }
 
     @Override
@@ -252,6 +248,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
         if (engine == null) {
             engine = channel.sslEngine();
         }
+        remoteAddress(); // remember it
         ConnectionListener l;
         try {
             l = activation.apply(this);
@@ -315,7 +312,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     private void refusedBeforeActive() {
         // quiche is already closing: it sends or has received CONNECTION_CLOSE and frees the
         // connection itself; closing the channel here would drop the alert before it leaves.
-        // Reporting now rather than at channelUnregistered saves the peer's closing period.
+        // Reporting now rather than when the channel closes saves the closing period.
         reportClosed();
     }
 
@@ -335,22 +332,16 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     }
 
     /**
-     * A connection whose handshake failed never became active, so Netty never calls
-     * {@link #channelInactive} for it: this is where a refused peer is reported.
+     * Reports the end once. Netty fires channelInactive only for a channel that was active: a connection
+     * whose handshake failed ends without it, so the close future reports that one.
      */
-    @Override
-    public void channelUnregistered(ChannelHandlerContext ctx) {
-        reportClosed();
-        ctx.fireChannelUnregistered();
-    }
-
     private void reportClosed() {
         if (closedReported) {
             return;
         }
         closedReported = true;
-        active = false;
         CloseInfo why = closeInfo();
+        active = false;
         if (listener != null) {
             listener.onClosed(why);
         } else {
