@@ -13,6 +13,7 @@ import io.rqst.hub.Mac;
 import io.rqst.tap.TapDevice;
 import io.rqst.tap.StableMac;
 import io.rqst.tap.TapFactory;
+import io.rqst.transport.AppErrors;
 import io.rqst.transport.CloseInfo;
 import io.rqst.transport.Connection;
 import io.rqst.transport.EventLoops;
@@ -128,9 +129,10 @@ public final class VpnClient implements AutoCloseable {
             String lastProblem = "no address";
             for (InetAddress a : addresses) {
                 ClientSession s = new ClientSession(this, config.rqstCompat(), Optional.ofNullable(resume));
+                CompletableFuture<Connection> attempt = transport.connect(new InetSocketAddress(a, config.server().port()),
+                        config.server().tlsName(), s).toCompletableFuture();
                 try {
-                    transport.connect(new InetSocketAddress(a, config.server().port()), config.server().tlsName(), s)
-                            .toCompletableFuture().get(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    attempt.get(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
                     session = s;
                     connectedTo = a;
                     break;
@@ -148,6 +150,8 @@ public final class VpnClient implements AutoCloseable {
                     lastProblem = cause.getMessage();
                 } catch (TimeoutException e) {
                     lastProblem = "no answer within " + config.connectTimeout().toSeconds() + "s";
+                    // given up on: if it still completes, close it rather than leave a session on the server
+                    attempt.thenAccept(late -> late.executor().execute(() -> late.close(AppErrors.NO_ERROR, "connection attempt timed out")));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;

@@ -74,7 +74,7 @@ public final class VpnServer implements AutoCloseable {
     private TapReader reader;
     private EventLoopGroup group;
     private QuicServerTransport transport;
-    private List<String> gateways = List.of();
+    private volatile List<String> gateways = List.of();
     /** Reader thread only: sessions with a pending batch in the current read. */
     private final List<ServerSession> touched = new ArrayList<>();
     private long uplinkDrops;
@@ -98,10 +98,10 @@ public final class VpnServer implements AutoCloseable {
             hub = new Hub<>(config.maxMacsPerSession());
             uplink = taps.open(config.tapName(), config.mtu(), OptionalLong.of(StableMac.forRole("server:" + config.tapName())));
             hub.pinUplinkMac(uplink.macAddress());
+            findGateways(config.addresses(), uplink.name());
             for (Cidr c : config.addresses()) {
                 hostNet.addAddress(uplink.name(), c.toString());
             }
-            gateways = gatewaysOf(config.addresses(), uplink.name());
             capture = Capture.open(config.pcap());
             group = EventLoops.group(1, "rqst-quic");
             reader = new TapReader(uplink, new UplinkSink(), PooledByteBufAllocator.DEFAULT, "rqst-uplink-reader");
@@ -121,13 +121,20 @@ public final class VpnServer implements AutoCloseable {
         return transport == null ? List.of() : transport.localAddresses();
     }
 
-    private static List<String> gatewaysOf(List<Cidr> addresses, String dev) {
+    /**
+     * Announces the configured addresses at once, and the uplink's IPv6 link-local address (the IPv6
+     * gateway) as soon as the kernel has made it, without holding up the start.
+     */
+    private void findGateways(List<Cidr> addresses, String dev) {
         List<String> g = new ArrayList<>();
         for (Cidr c : addresses) {
             g.add(Addresses.format(c.address()));
         }
-        LinkLocal.of(dev, 2000).ifPresent(ll -> g.add(Addresses.format(ll)));
-        return List.copyOf(g);
+        gateways = List.copyOf(g);
+        Thread.ofVirtual().name("rqst-gateways").start(() -> LinkLocal.of(dev, 5000).ifPresent(ll -> {
+            g.add(Addresses.format(ll));
+            gateways = List.copyOf(g);
+        }));
     }
 
     // ---- for sessions
@@ -140,6 +147,7 @@ public final class VpnServer implements AutoCloseable {
         return uplink;
     }
 
+    /** The uplink's addresses, announced to clients as gateways. */
     List<String> gateways() {
         return gateways;
     }
