@@ -7,7 +7,6 @@ import io.rqst.hostnet.HostNet;
 import io.rqst.hostnet.HostNetException;
 import io.rqst.hostnet.HostNets;
 import io.rqst.session.VpnClient;
-import io.rqst.tap.LinuxTap;
 import io.rqst.transport.QuicSettings;
 import io.rqst.transport.Tls;
 import java.net.InetAddress;
@@ -98,7 +97,7 @@ final class ClientCommand implements Callable<Integer> {
         }
         VpnClient client = new VpnClient(new VpnClient.Config(server, quic, tap, mtu == null ? OptionalInt.empty() : OptionalInt.of(mtu),
                 cidrs, routeAll, gws, rqstCompat, Optional.ofNullable(common.pcap), Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Duration.ofSeconds(30)), tls, LinuxTap::open, hostNet);
+                Duration.ofSeconds(30)), tls, common.taps(), hostNet);
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             client.stop();

@@ -30,6 +30,16 @@ final class CommonOptions {
     @Option(names = {"-v", "--verbose"}, description = "Log debug details.")
     boolean verbose;
 
+    @Option(names = "--no-tap-offload", hidden = true,
+            description = "Open the TAP without TSO/GRO offloads (for comparison and debugging).")
+    boolean noTapOffload;
+
+    /** Creates TAPs as configured. */
+    io.rqst.tap.TapFactory taps() {
+        boolean offload = !noTapOffload;
+        return (name, mtu, mac) -> io.rqst.tap.LinuxTap.open(name, mtu, mac, offload);
+    }
+
     @Option(names = "--alpn", hidden = true, defaultValue = QuicSettings.RQST_ALPN, description = "TLS ALPN token (testing only).")
     String alpn;
 

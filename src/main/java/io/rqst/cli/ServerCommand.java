@@ -82,7 +82,7 @@ final class ServerCommand implements Callable<Integer> {
             return Main.EXIT_FAILURE;
         }
         VpnServer server = new VpnServer(new VpnServer.Config(bind, quic, tap, mtu, cidrs, maxMacs, Optional.ofNullable(common.pcap)),
-                tls, LinuxTap::open, hostNet);
+                tls, common.taps(), hostNet);
         try {
             server.start();
         } catch (IOException | HostNetException e) {

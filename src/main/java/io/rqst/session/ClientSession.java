@@ -116,18 +116,20 @@ final class ClientSession implements ConnectionListener, FrameBatch.Target {
 
     @Override
     public void onDatagram(ByteBuf frame) {
-        try {
-            if (!carrying) {
-                return;
-            }
-            counters.framesIn++;
-            counters.bytesIn += frame.readableBytes();
-            client.capture(frame);
-            if (!client.tap().write(frame)) {
-                counters.hostDrops++;
-            }
-        } finally {
+        if (!carrying) {
             frame.release();
+            return;
+        }
+        counters.framesIn++;
+        counters.bytesIn += frame.readableBytes();
+        client.capture(frame);
+        client.tapWriter().write(frame); // the writer owns it now
+    }
+
+    @Override
+    public void onReadComplete() {
+        if (carrying) {
+            client.tapWriter().flush();
         }
     }
 

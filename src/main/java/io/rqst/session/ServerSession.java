@@ -132,27 +132,28 @@ final class ServerSession implements ConnectionListener, FrameBatch.Target {
 
     @Override
     public void onDatagram(ByteBuf frame) {
-        try {
-            int len = frame.readableBytes();
-            counters.framesIn++;
-            counters.bytesIn += len;
-            if (len < TapDevice.ETHERNET_HEADER) {
-                counters.refused++;
-                return;
-            }
-            Hub<ServerSession> hub = server.hub();
-            Port<ServerSession> to = hub.route(port, Mac.dst(frame), Mac.src(frame), System.nanoTime());
-            if (to != hub.uplink()) {
-                counters.refused++;
-                return;
-            }
-            server.capture(frame);
-            if (!server.uplink().write(frame)) {
-                counters.hostDrops++;
-            }
-        } finally {
+        int len = frame.readableBytes();
+        counters.framesIn++;
+        counters.bytesIn += len;
+        if (len < TapDevice.ETHERNET_HEADER) {
+            counters.refused++;
             frame.release();
+            return;
         }
+        Hub<ServerSession> hub = server.hub();
+        Port<ServerSession> to = hub.route(port, Mac.dst(frame), Mac.src(frame), System.nanoTime());
+        if (to != hub.uplink()) {
+            counters.refused++;
+            frame.release();
+            return;
+        }
+        server.capture(frame);
+        server.uplinkWriter().write(frame); // the writer owns it now
+    }
+
+    @Override
+    public void onReadComplete() {
+        server.uplinkWriter().flush();
     }
 
     // ---- control stream (event loop)

@@ -17,8 +17,6 @@ final class SessionCounters {
     long oversize;
     /** Frames from the peer that the hub refused: spoofed or invalid source, isolation (event loop). */
     long refused;
-    /** Frames the host would not take (event loop). */
-    long hostDrops;
     /** Frames dropped because the connection's queue of batches was full (reader thread). */
     volatile long queueDrops;
 
@@ -26,6 +24,6 @@ final class SessionCounters {
         return "in " + framesIn + " frames/" + bytesIn + " B, out " + framesOut + " frames/" + bytesOut + " B"
                 + (oversize > 0 ? ", " + oversize + " too large" : "")
                 + (refused > 0 ? ", " + refused + " refused by the hub" : "")
-                + (hostDrops + queueDrops > 0 ? ", " + (hostDrops + queueDrops) + " dropped" : "");
+                + (queueDrops > 0 ? ", " + queueDrops + " dropped (queue full)" : "");
     }
 }

@@ -11,6 +11,7 @@ import io.rqst.hostnet.HostNet;
 import io.rqst.hostnet.HostNetException;
 import io.rqst.hub.Mac;
 import io.rqst.tap.TapDevice;
+import io.rqst.tap.FrameWriter;
 import io.rqst.tap.StableMac;
 import io.rqst.tap.TapFactory;
 import io.rqst.transport.AppErrors;
@@ -88,6 +89,7 @@ public final class VpnClient implements AutoCloseable {
     private EventLoopGroup group;
     private QuicClientTransport transport;
     private volatile TapDevice tap;
+    private final ThreadLocal<FrameWriter> tapWriters = ThreadLocal.withInitial(() -> tap.writer());
     private TapReader reader;
     private Capture capture;
     private volatile ClientSession current;
@@ -386,6 +388,11 @@ public final class VpnClient implements AutoCloseable {
 
     TapDevice tap() {
         return tap;
+    }
+
+    /** The calling event loop's writer to the TAP. */
+    FrameWriter tapWriter() {
+        return tapWriters.get();
     }
 
     long keepaliveSeconds() {

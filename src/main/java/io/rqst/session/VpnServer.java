@@ -13,6 +13,7 @@ import io.rqst.hub.Mac;
 import io.rqst.hub.Port;
 import io.rqst.pki.Identity;
 import io.rqst.tap.TapDevice;
+import io.rqst.tap.FrameWriter;
 import io.rqst.tap.StableMac;
 import io.rqst.tap.TapFactory;
 import io.rqst.transport.AppErrors;
@@ -70,6 +71,7 @@ public final class VpnServer implements AutoCloseable {
     private final Map<String, ServerSession> sessions = new ConcurrentHashMap<>();
     private Hub<ServerSession> hub;
     private TapDevice uplink;
+    private final ThreadLocal<FrameWriter> uplinkWriters = ThreadLocal.withInitial(() -> uplink.writer());
     private Capture capture;
     private TapReader reader;
     private EventLoopGroup group;
@@ -145,6 +147,11 @@ public final class VpnServer implements AutoCloseable {
 
     TapDevice uplink() {
         return uplink;
+    }
+
+    /** The calling event loop's writer to the uplink (writers hold frames to coalesce them). */
+    FrameWriter uplinkWriter() {
+        return uplinkWriters.get();
     }
 
     /** The uplink's addresses, announced to clients as gateways. */

@@ -96,6 +96,18 @@ final class Libc {
     static final short IFF_VNET_HDR = 0x4000;
     /** {@code IFF_MULTI_QUEUE}, linux/if_tun.h: one fd per queue. */
     static final short IFF_MULTI_QUEUE = 0x0100;
+    /** {@code TUNSETOFFLOAD = _IOW('T', 208, unsigned int)}, linux/if_tun.h: the offloads the reader handles (argument by value). */
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    /** {@code TUNSETVNETHDRSZ = _IOW('T', 216, int)}, linux/if_tun.h: the virtio_net_hdr size (argument by pointer). */
+    static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    /** {@code TUN_F_CSUM}, linux/if_tun.h: the reader can finish partial checksums. */
+    static final int TUN_F_CSUM = 0x01;
+    /** {@code TUN_F_TSO4}, linux/if_tun.h: the reader can segment TCP over IPv4. */
+    static final int TUN_F_TSO4 = 0x02;
+    /** {@code TUN_F_TSO6}, linux/if_tun.h: the reader can segment TCP over IPv6. */
+    static final int TUN_F_TSO6 = 0x04;
+    /** {@code TUN_F_TSO_ECN}, linux/if_tun.h: ... with the ECN/CWR bit. */
+    static final int TUN_F_TSO_ECN = 0x08;
 
     // ---- <linux/sockios.h> ----
     /** {@code SIOCGIFFLAGS}, linux/sockios.h: get interface flags. */
@@ -172,6 +184,7 @@ final class Libc {
     // ssize_t read(int fd, void *buf, size_t n)            -> (int fd, long buf, long n) long
     private static final FunctionDescriptor READ_DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle READ_ERRNO = downcall("read", READ_DESC, ERRNO);
+    private static final MethodHandle READ = downcall("read", READ_DESC);
     // ssize_t readv(int fd, const struct iovec *iov, int iovcnt) -> (int fd, long iov, int cnt) long
     private static final FunctionDescriptor READV_DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
     private static final MethodHandle READV = downcall("readv", READV_DESC);
@@ -179,6 +192,8 @@ final class Libc {
     // ssize_t write(int fd, const void *buf, size_t n)     -> (int fd, long buf, long n) long
     private static final MethodHandle WRITE = downcall("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    // ssize_t writev(int fd, const struct iovec *iov, int iovcnt) -> (int fd, long iov, int cnt) long
+    private static final MethodHandle WRITEV = downcall("writev", READV_DESC);
     // int poll(struct pollfd *fds, nfds_t nfds, int timeout) -> (long fds, long nfds, int ms) int
     private static final FunctionDescriptor POLL_DESC = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
     private static final MethodHandle POLL = downcall("poll", POLL_DESC);
@@ -284,6 +299,24 @@ final class Libc {
     static long write(int fd, long address, long length) {
         try {
             return (long) WRITE.invokeExact(fd, address, length);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** {@code writev(2)} without errno: the per-frame variant of the offload writer. */
+    static long writev(int fd, long iov, int iovcnt) {
+        try {
+            return (long) WRITEV.invokeExact(fd, iov, iovcnt);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** {@code read(2)} without errno: the per-frame variant of the offload reader. */
+    static long read(int fd, long address, long length) {
+        try {
+            return (long) READ.invokeExact(fd, address, length);
         } catch (Throwable t) {
             throw fail(t);
         }

@@ -85,6 +85,18 @@ public final class LinuxTap implements TapDevice {
     /** The 8-byte counter value {@code close()} writes to the eventfd. */
     private final MemorySegment wakeValue;
 
+    /** Every frame carries a virtio_net_hdr (IFF_VNET_HDR). */
+    private final boolean vnet;
+    /** The kernel accepted TUNSETOFFLOAD: reads may be TSO super-frames. */
+    private final boolean offloads;
+    /** vnet mode: the reader's buffer for one frame as the kernel gives it (up to 64 KiB). */
+    private final ByteBuf superFrame;
+    /** vnet mode: the reader's splitter; it may still hold segments of a super-frame between reads. */
+    private final TsoSplitter splitter;
+    /** vnet mode: an all-zero virtio_net_hdr for frames written as they are. */
+    private final long zeroHeaderAddress;
+    private final LongAdder malformedFrames = new LongAdder();
+
     private final LongAdder writeErrors = new LongAdder();
     private final LongAdder oversizeFrames = new LongAdder();
     private final CountDownLatch fdsClosed = new CountDownLatch(1);
@@ -95,7 +107,10 @@ public final class LinuxTap implements TapDevice {
     @SuppressWarnings("unused") // accessed through RELEASED
     private volatile boolean released;
 
-    private LinuxTap(String name, int mtu, long mac, int tapFd, int eventFd, Arena arena) {
+    /** The largest frame the kernel hands a vnet reader: 64 KiB of IP, the headers, the virtio_net_hdr. */
+    static final int SUPER_FRAME_CAPACITY = VirtioNet.HDR_LEN + ETHERNET_HEADER + VLAN_TAG + 65535 + 16;
+
+    private LinuxTap(String name, int mtu, long mac, int tapFd, int eventFd, Arena arena, boolean vnet, boolean offloads) {
         this.name = name;
         this.mtu = mtu;
         this.frameCapacity = mtu + ETHERNET_HEADER + VLAN_TAG;
@@ -117,6 +132,27 @@ public final class LinuxTap implements TapDevice {
         this.readErrno = Libc.newErrnoSegment(arena);
         this.wakeValue = arena.allocate(JAVA_LONG);
         wakeValue.set(JAVA_LONG, 0, 1L);
+        this.vnet = vnet;
+        this.offloads = offloads;
+        if (vnet) {
+            this.superFrame = io.netty.buffer.Unpooled.directBuffer(SUPER_FRAME_CAPACITY, SUPER_FRAME_CAPACITY);
+            this.splitter = new TsoSplitter();
+            this.zeroHeaderAddress = arena.allocate(16, 8).address();
+        } else {
+            this.superFrame = null;
+            this.splitter = null;
+            this.zeroHeaderAddress = 0;
+        }
+    }
+
+    /** Whether the host hands this device TSO super-frames and partial checksums (see {@link #open(String, int, OptionalLong, boolean)}). */
+    public boolean offloads() {
+        return offloads;
+    }
+
+    /** vnet mode: frames the kernel gave that could not be understood, dropped. */
+    public long malformedFrames() {
+        return malformedFrames.sum();
     }
 
     /**
@@ -154,6 +190,17 @@ public final class LinuxTap implements TapDevice {
      *            kernel's random one
      */
     public static LinuxTap open(String name, int mtu, OptionalLong mac) throws IOException {
+        return open(name, mtu, mac, false);
+    }
+
+    /**
+     * Creates TAP {@code name} as {@link #open(String, int, OptionalLong)} does; with {@code offload},
+     * the device carries a virtio-net header ({@code IFF_VNET_HDR}) and takes TSO super-frames and
+     * partial checksums from the host ({@code TUNSETOFFLOAD}): {@link #read} segments them into
+     * ordinary frames and {@link #writer()} coalesces TCP segments into super-frames for the host. On
+     * the wire nothing changes. If the kernel refuses the offloads, the device works without them.
+     */
+    public static LinuxTap open(String name, int mtu, OptionalLong mac, boolean offload) throws IOException {
         Ifreq.checkName(name);
         if (mac.isPresent() && ((mac.getAsLong() >>> 40) & 1) != 0) {
             throw new IllegalArgumentException("MAC address for TAP " + Ifreq.quote(name) + " must be unicast");
@@ -171,8 +218,16 @@ public final class LinuxTap implements TapDevice {
             check(tap, name, Step.OPEN_TUN, mtu, cap);
 
             MemorySegment ifr = Ifreq.allocate(setup, name);
-            Ifreq.setFlags(ifr, (short) (Libc.IFF_TAP | Libc.IFF_NO_PI));
+            Ifreq.setFlags(ifr, (short) (Libc.IFF_TAP | Libc.IFF_NO_PI | (offload ? Libc.IFF_VNET_HDR : 0)));
             check(Libc.ioctl(cap, tap, Libc.TUNSETIFF, ifr), name, Step.TUNSETIFF, mtu, cap);
+            boolean offloads = false;
+            if (offload) {
+                MemorySegment size = setup.allocate(JAVA_INT);
+                size.set(JAVA_INT, 0, VirtioNet.HDR_LEN);
+                check(Libc.ioctl(cap, tap, Libc.TUNSETVNETHDRSZ, size), name, Step.TUNSETIFF, mtu, cap);
+                offloads = Libc.ioctl(cap, tap, Libc.TUNSETOFFLOAD,
+                        Libc.TUN_F_CSUM | Libc.TUN_F_TSO4 | Libc.TUN_F_TSO6 | Libc.TUN_F_TSO_ECN) == 0;
+            }
 
             sock = Libc.socket(cap, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
             check(sock, name, Step.SOCKET, mtu, cap);
@@ -203,7 +258,7 @@ public final class LinuxTap implements TapDevice {
             efd = Libc.eventfd(cap, 0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
             check(efd, name, Step.EVENTFD, mtu, cap);
 
-            LinuxTap device = new LinuxTap(name, mtu, hwaddr, tap, efd, arena);
+            LinuxTap device = new LinuxTap(name, mtu, hwaddr, tap, efd, arena, offload, offloads);
             ok = true;
             return device;
         } finally {
@@ -287,6 +342,9 @@ public final class LinuxTap implements TapDevice {
     }
 
     private int pollAndDrain(ByteBuf[] bufs, int count) throws IOException {
+        if (pendingSegments()) {
+            return drain(bufs, count);
+        }
         for (;;) {
             int ready = Libc.poll(pollFdsAddress, 2, POLL_TIMEOUT_MILLIS);
             if (isClosed()) {
@@ -332,6 +390,9 @@ public final class LinuxTap implements TapDevice {
      * failure is EAGAIN (drained) unless it happens on the first read, which the caller then examines.
      */
     private int drain(ByteBuf[] bufs, int count) {
+        if (vnet) {
+            return drainVnet(bufs, count);
+        }
         int n = 0;
         while (n < count) {
             ByteBuf buf = bufs[n];
@@ -351,8 +412,57 @@ public final class LinuxTap implements TapDevice {
         return n;
     }
 
+    /**
+     * vnet mode: reads frames with their virtio_net_hdr into {@link #superFrame} and turns each into
+     * ordinary frames (segments of a TSO super-frame, or the frame with its checksum finished). Segments
+     * that do not fit in this call's buffers stay in the splitter for the next call.
+     */
+    private int drainVnet(ByteBuf[] bufs, int count) {
+        int n = 0;
+        while (n < count) {
+            if (splitter.hasNext()) {
+                splitter.next(bufs[n++]);
+                continue;
+            }
+            long got = Libc.read(tapFd, superFrame.memoryAddress(), SUPER_FRAME_CAPACITY);
+            if (got <= 0) {
+                break;
+            }
+            int len = (int) got - VirtioNet.HDR_LEN;
+            ByteBuf f = superFrame;
+            boolean ok = len > 0 && splitter.load(f, VirtioNet.HDR_LEN, len, f.getUnsignedByte(VirtioNet.FLAGS),
+                    f.getUnsignedByte(VirtioNet.GSO_TYPE), f.getUnsignedShortLE(VirtioNet.GSO_SIZE),
+                    f.getUnsignedShortLE(VirtioNet.CSUM_START), f.getUnsignedShortLE(VirtioNet.CSUM_OFFSET));
+            if (!ok) {
+                malformedFrames.increment();
+                continue;
+            }
+            if (splitter.maxFrameLength() > frameCapacity) {
+                oversizeFrames.increment(); // the MTU was raised behind our back
+                splitter.skip();
+            }
+        }
+        return n;
+    }
+
+    /** Whether the reader holds segments of a super-frame it has not handed out yet. */
+    private boolean pendingSegments() {
+        return vnet && splitter.hasNext();
+    }
+
     /** One read capturing errno: 1 if it got a frame, 0 on EAGAIN/EINTR or an oversize frame. */
     private int readOneWithErrno(ByteBuf buf) throws IOException {
+        if (vnet) {
+            long got = Libc.read(readErrno, tapFd, superFrame.memoryAddress(), SUPER_FRAME_CAPACITY);
+            if (got >= 0) {
+                return 0; // a frame came after all (it is lost; rare) or end of file
+            }
+            int e = Libc.errno(readErrno);
+            if (e == Libc.EAGAIN || e == Libc.EINTR) {
+                return 0;
+            }
+            throw new IOException(TapErrors.ioFailure(name, "read", e, Libc.strerror(e)));
+        }
         int writerIndex = buf.writerIndex();
         iov.set(JAVA_LONG, 0, buf.memoryAddress() + writerIndex);
         long got = Libc.readv(readErrno, tapFd, iovAddress, 2);
@@ -391,7 +501,17 @@ public final class LinuxTap implements TapDevice {
         }
         try {
             int length = frame.readableBytes();
-            long written = Libc.write(tapFd, frame.memoryAddress() + frame.readerIndex(), length);
+            long written;
+            if (vnet) {
+                MemorySegment v = writeIov.get();
+                v.set(JAVA_LONG, 0, zeroHeaderAddress);
+                v.set(JAVA_LONG, Libc.IOVEC_LEN, VirtioNet.HDR_LEN);
+                v.set(JAVA_LONG, Libc.IOVEC_SIZE, frame.memoryAddress() + frame.readerIndex());
+                v.set(JAVA_LONG, Libc.IOVEC_SIZE + Libc.IOVEC_LEN, length);
+                written = Libc.writev(tapFd, v.address(), 2) - VirtioNet.HDR_LEN;
+            } else {
+                written = Libc.write(tapFd, frame.memoryAddress() + frame.readerIndex(), length);
+            }
             if (written == length) {
                 return true;
             }
@@ -399,6 +519,92 @@ public final class LinuxTap implements TapDevice {
             return false;
         } finally {
             exit();
+        }
+    }
+
+    /** vnet mode, {@link #write}: a two-entry iovec per writing thread. */
+    private final ThreadLocal<MemorySegment> writeIov = ThreadLocal.withInitial(() -> Arena.global().allocate(2L * Libc.IOVEC_SIZE, 8));
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With offloads, the writer coalesces TCP segments of one connection into super-frames
+     * ({@link GroCoalescer}) and writes each with one {@code writev}, the payloads straight from the
+     * frames' memory.
+     */
+    @Override
+    public FrameWriter writer() {
+        return vnet ? new VnetWriter() : TapDevice.super.writer();
+    }
+
+    /** A vnet-mode writer: GRO coalescing, {@code writev} of header and payloads. One thread. */
+    private final class VnetWriter implements FrameWriter, GroCoalescer.Output {
+        private final MemorySegment iovs = Arena.global().allocate((GroCoalescer.MAX_SEGMENTS + 1L) * Libc.IOVEC_SIZE, 8);
+        private final long iovsAddress = iovs.address();
+        private final GroCoalescer gro;
+
+        VnetWriter() {
+            ByteBuf header = io.netty.buffer.Unpooled.directBuffer(256, 256);
+            this.gro = offloads ? new GroCoalescer(this, header) : null;
+        }
+
+        @Override
+        public void write(ByteBuf frame) {
+            if (gro != null) {
+                gro.add(frame);
+            } else {
+                try {
+                    plain(frame);
+                } finally {
+                    frame.release();
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+            if (gro != null) {
+                gro.flush();
+            }
+        }
+
+        @Override
+        public void plain(ByteBuf frame) {
+            iov(0, zeroHeaderAddress, VirtioNet.HDR_LEN);
+            iov(1, frame.memoryAddress() + frame.readerIndex(), frame.readableBytes());
+            writev(2, VirtioNet.HDR_LEN + frame.readableBytes());
+        }
+
+        @Override
+        public void group(ByteBuf header, ByteBuf[] frames, int count, int payloadOffset) {
+            long total = header.readableBytes();
+            iov(0, header.memoryAddress() + header.readerIndex(), header.readableBytes());
+            for (int i = 0; i < count; i++) {
+                ByteBuf f = frames[i];
+                int len = f.readableBytes() - payloadOffset;
+                iov(i + 1, f.memoryAddress() + f.readerIndex() + payloadOffset, len);
+                total += len;
+            }
+            writev(count + 1, total);
+        }
+
+        private void iov(int i, long address, long length) {
+            iovs.set(JAVA_LONG, (long) i * Libc.IOVEC_SIZE, address);
+            iovs.set(JAVA_LONG, (long) i * Libc.IOVEC_SIZE + Libc.IOVEC_LEN, length);
+        }
+
+        private void writev(int count, long total) {
+            if (!enter()) {
+                writeErrors.increment();
+                return;
+            }
+            try {
+                if (Libc.writev(tapFd, iovsAddress, count) != total) {
+                    writeErrors.increment();
+                }
+            } finally {
+                exit();
+            }
         }
     }
 
@@ -464,6 +670,9 @@ public final class LinuxTap implements TapDevice {
             Libc.close(tapFd);
             Libc.close(eventFd);
             arena.close();
+            if (superFrame != null) {
+                superFrame.release();
+            }
         } catch (RuntimeException e) {
             // nothing to do: close() never throws and the fds are gone either way
         } finally {

@@ -69,6 +69,28 @@ public interface TapDevice extends AutoCloseable {
      */
     boolean write(ByteBuf frame);
 
+    /**
+     * A writer for the calling thread's exclusive use (see {@link FrameWriter}). The default writes
+     * each frame at once with {@link #write}.
+     */
+    default FrameWriter writer() {
+        return new FrameWriter() {
+            @Override
+            public void write(ByteBuf frame) {
+                try {
+                    TapDevice.this.write(frame);
+                } finally {
+                    frame.release();
+                }
+            }
+
+            @Override
+            public void flush() {
+                // nothing held
+            }
+        };
+    }
+
     /** Wakes the reader and removes the device. Idempotent; never throws. */
     @Override
     void close();

@@ -12,6 +12,12 @@ public interface ConnectionListener {
     /** One received DATAGRAM; the callee owns {@code frame} and must release it. */
     void onDatagram(ByteBuf frame);
 
+    /**
+     * The end of a batch of {@link #onDatagram} calls (one receive burst from the network): the time
+     * to write out what was held to be combined.
+     */
+    default void onReadComplete() {}
+
     /** One control message from the peer. */
     void onControl(ControlMessage message);
 

@@ -77,6 +77,11 @@ public final class QuicClientTransport {
                 }
 
                 @Override
+                public void onReadComplete() {
+                    listener.onReadComplete();
+                }
+
+                @Override
                 public void onControl(io.rqst.control.ControlMessage m) {
                     listener.onControl(m);
                 }

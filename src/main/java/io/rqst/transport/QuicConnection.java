@@ -286,6 +286,14 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (listener != null) {
+            listener.onReadComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         remoteAddress();
         if (evt instanceof QuicDatagramExtensionEvent e) {

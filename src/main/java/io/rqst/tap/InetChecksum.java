@@ -1,0 +1,71 @@
+package io.rqst.tap;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The Internet checksum (RFC 1071): the 16-bit one's complement of the one's complement sum of
+ * 16-bit big-endian words. Sums are kept unfolded in a {@code long} so that partial sums over
+ * several regions can be added before {@link #fold}.
+ */
+public final class InetChecksum {
+    private InetChecksum() {}
+
+    /**
+     * Adds {@code length} bytes of {@code buf} starting at absolute index {@code from} to {@code sum}.
+     * An odd trailing byte counts as the high byte of a word (RFC 1071 §4.1). Indexes untouched.
+     */
+    public static long add(long sum, ByteBuf buf, int from, int length) {
+        int i = from;
+        int end = from + length;
+        // 8 bytes at a time: adding the two 32-bit halves keeps 16-bit word alignment, and a long
+        // has room for 2^31 such additions before it could overflow
+        while (end - i >= 8) {
+            long v = buf.getLong(i);
+            sum += (v >>> 32) + (v & 0xffffffffL);
+            i += 8;
+        }
+        if (end - i >= 4) {
+            sum += buf.getUnsignedInt(i);
+            i += 4;
+        }
+        if (end - i >= 2) {
+            sum += buf.getUnsignedShort(i);
+            i += 2;
+        }
+        if (i < end) {
+            sum += (buf.getUnsignedByte(i) << 8);
+        }
+        return sum;
+    }
+
+    /** Folds a sum to 16 bits (end-around carry), not complemented. */
+    public static int fold(long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return (int) sum;
+    }
+
+    /** The checksum to store: the complement of the folded sum. */
+    public static int finish(long sum) {
+        return ~fold(sum) & 0xffff;
+    }
+
+    /**
+     * The TCP/UDP pseudo-header sum (RFC 793 §3.1, RFC 8200 §8.1) for a segment of {@code l4Length}
+     * bytes, reading the addresses from the IP header at {@code ipOffset}.
+     *
+     * @param ipv6 whether the IP header is IPv6 (else IPv4)
+     */
+    public static long pseudoHeader(ByteBuf frame, int ipOffset, boolean ipv6, int protocol, int l4Length) {
+        long sum = ipv6 ? add(0, frame, ipOffset + 8, 32) : add(0, frame, ipOffset + 12, 8);
+        return sum + protocol + l4Length;
+    }
+
+    /** Recomputes the IPv4 header checksum of the header at {@code ipOffset} in place. */
+    public static void setIpv4HeaderChecksum(ByteBuf frame, int ipOffset) {
+        int ihl = (frame.getUnsignedByte(ipOffset) & 0x0f) * 4;
+        frame.setShort(ipOffset + 10, 0);
+        frame.setShort(ipOffset + 10, finish(add(0, frame, ipOffset, ihl)));
+    }
+}
