@@ -5,18 +5,18 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Collects what is written to {@code System.err} (where slf4j-simple logs) until closed. */
-final class StderrCapture implements AutoCloseable {
+/** Collects what is written to {@code System.err} (where slf4j-simple logs) until closed, then writes it out after all. */
+public final class StderrCapture implements AutoCloseable {
 
     private final PrintStream original = System.err;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
-    StderrCapture() {
+    public StderrCapture() {
         System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
     }
 
     /** The lines logged at {@code level} ({@code "WARN"}, {@code "INFO"}, ...). */
-    List<String> lines(String level) {
+    public List<String> lines(String level) {
         return bytes.toString(StandardCharsets.UTF_8).lines().filter(line -> line.contains(" " + level + " ")).toList();
     }
 

@@ -220,11 +220,25 @@ public final class Testbed implements AutoCloseable {
             }
             hosts.append(ip).append('\t').append(name).append('\n');
         });
+        etcFile(ns, "hosts", hosts.toString());
+    }
+
+    /**
+     * Writes {@code /etc/netns/<ns>/<name>}, which {@code ip netns exec} bind-mounts over
+     * {@code /etc/<name>} for the programs it starts afterwards: such a program sees, and may change,
+     * its namespace's own copy, never the host's file. E.g. {@code resolv.conf} before running a DHCP
+     * client, whose script rewrites it.
+     */
+    public synchronized void etcFile(String ns, String name, String content) {
+        requireNs(ns);
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("not a file name: " + name);
+        }
         try {
             Path dir = Files.createDirectories(NETNS_ETC.resolve(ns));
-            Files.writeString(dir.resolve("hosts"), hosts);
+            Files.writeString(dir.resolve(name), content);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write hosts file of " + ns, e);
+            throw new UncheckedIOException("cannot write " + name + " of " + ns, e);
         }
     }
 
@@ -251,16 +265,22 @@ public final class Testbed implements AutoCloseable {
      * (replaced; its directory is created). {@link #close()} stops it if the test does not.
      */
     public Spawned spawn(String ns, Path logFile, String... argv) {
+        return spawn(ns, Map.of(), logFile, argv);
+    }
+
+    /** {@link #spawn(String, Path, String...)} with {@code env} added to (or replacing in) the test JVM's environment. */
+    public Spawned spawn(String ns, Map<String, String> env, Path logFile, String... argv) {
         requireNs(ns);
         List<String> command = withNs(ns, argv);
         Process process;
         try {
             Files.createDirectories(logFile.toAbsolutePath().getParent());
-            process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(logFile.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            builder.environment().putAll(env);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + String.join(" ", argv) + " in " + ns, e);
         }
@@ -302,6 +322,16 @@ public final class Testbed implements AutoCloseable {
     public String macOf(String ns, String ifname) {
         requireNs(ns);
         return ipJson("-n", ns, "-j", "link", "show", "dev", ifname).path("address").asText();
+    }
+
+    /** The MTU of {@code ifname}. */
+    public int mtuOf(String ns, String ifname) {
+        requireNs(ns);
+        JsonNode mtu = ipJson("-n", ns, "-j", "link", "show", "dev", ifname).path("mtu");
+        if (!mtu.isInt()) {
+            throw new IllegalStateException("ip shows no MTU for " + ifname + " in " + ns);
+        }
+        return mtu.asInt();
     }
 
     /** The IPv6 link-local address of {@code ifname} (e.g. to route through a neighbour's), as ip prints it. */

@@ -1,5 +1,6 @@
 package io.rqst.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -139,6 +140,23 @@ class TestbedTest {
         assertTrue(tb.ping(b, "rqst.example.com", 1).success());
         assertFalse(tb.exec(a, SHORT, "getent", "hosts", "rqst.example.com").ok(), "a has no such name");
         assertFalse(Testbed.runLocal(SHORT, "getent", "hosts", "rqst.example.com").ok(), "nor the root namespace");
+    }
+
+    @Test
+    void etcFilesAndEnvironmentReachOnlyTheProgramsOfTheirNamespace() throws Exception {
+        String a = tb.ns("a");
+        String b = tb.ns("b");
+        byte[] hostResolvConf = Files.readAllBytes(Path.of("/etc/resolv.conf"));
+        tb.etcFile(a, "resolv.conf", "nameserver 192.0.2.53\n");
+
+        Spawned p = tb.spawn(a, Map.of("RQST_TEST_VAR", "it works"), dir.resolve("env.log"),
+                "sh", "-c", "echo \"var=$RQST_TEST_VAR\"; echo 'nameserver 192.0.2.99' > /etc/resolv.conf; cat /etc/resolv.conf");
+        assertTrue(p.waitFor(SHORT));
+        assertEquals("var=it works\nnameserver 192.0.2.99\n", p.log());
+        assertEquals("nameserver 192.0.2.99\n", Files.readString(Path.of("/etc/netns", a, "resolv.conf")), "a's copy changed");
+        assertEquals(new String(hostResolvConf), tb.execOk(b, "cat", "/etc/resolv.conf"), "b sees the host's file");
+        assertArrayEquals(hostResolvConf, Files.readAllBytes(Path.of("/etc/resolv.conf")), "the host's file was touched");
+        assertEquals("", tb.execOk(b, "sh", "-c", "echo -n \"$RQST_TEST_VAR\""), "the variable went to one process only");
     }
 
     @Test

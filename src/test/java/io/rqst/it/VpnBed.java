@@ -200,33 +200,53 @@ final class VpnBed implements AutoCloseable {
      * {@code client}).
      */
     Spawned rqst(String ns, Path dir, String name, String... args) {
+        return rqst(ns, Map.of(), dir, name, args);
+    }
+
+    /** {@link #rqst(String, Path, String, String...)} with {@code env} added to its environment (e.g. {@code SSLKEYLOGFILE}). */
+    Spawned rqst(String ns, Map<String, String> env, Path dir, String name, String... args) {
         String unique = name + "-" + processes.incrementAndGet();
         List<String> argv = new ArrayList<>(List.of("sh", "-c", "cd \"$1\" || exit 97; out=$2; shift 2; exec \"$@\" >\"$out\"",
                 "rqst-in-dir", dir.toString(), work.resolve(unique + ".stdout").toString(), launcher().toString(), args[0],
                 "--state-dir", work.resolve("state-" + unique).toString()));
         argv.addAll(List.of(args).subList(1, args.length));
-        return tb.spawn(ns, work.resolve(unique + ".log"), argv.toArray(String[]::new));
+        return tb.spawn(ns, env, work.resolve(unique + ".log"), argv.toArray(String[]::new));
     }
 
     /** Starts {@code rqst server ARGS} in the server namespace from {@code dir} and waits until it listens. */
     Spawned startServer(Path dir, String... args) {
+        return startServer(Map.of(), dir, args);
+    }
+
+    /** {@link #startServer(Path, String...)} with {@code env} added to the server's environment. */
+    Spawned startServer(Map<String, String> env, Path dir, String... args) {
         List<String> argv = new ArrayList<>(List.of("server"));
         argv.addAll(List.of(args));
-        Spawned s = rqst(server, dir, "server", argv.toArray(String[]::new));
+        Spawned s = rqst(server, env, dir, "server", argv.toArray(String[]::new));
         s.awaitLog(LISTENING, START);
         return s;
     }
 
     /** Starts {@code rqst client ARGS} in {@code ns} from {@code dir}, without waiting. */
     Spawned client(String ns, Path dir, String name, String... args) {
+        return client(Map.of(), ns, dir, name, args);
+    }
+
+    /** {@link #client(String, Path, String, String...)} with {@code env} added to the client's environment. */
+    Spawned client(Map<String, String> env, String ns, Path dir, String name, String... args) {
         List<String> argv = new ArrayList<>(List.of("client"));
         argv.addAll(List.of(args));
-        return rqst(ns, dir, name, argv.toArray(String[]::new));
+        return rqst(ns, env, dir, name, argv.toArray(String[]::new));
     }
 
     /** {@link #client}, then waits for its {@code connected to} line and returns that client. */
     Spawned startClient(String ns, Path dir, String name, String... args) {
-        Spawned c = client(ns, dir, name, args);
+        return startClient(Map.of(), ns, dir, name, args);
+    }
+
+    /** {@link #startClient(String, Path, String, String...)} with {@code env} added to the client's environment. */
+    Spawned startClient(Map<String, String> env, String ns, Path dir, String name, String... args) {
+        Spawned c = client(env, ns, dir, name, args);
         c.awaitLog(CONNECTED, START);
         return c;
     }

@@ -1,0 +1,121 @@
+package io.rqst.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rqst.hostnet.CommandRunner;
+import io.rqst.it.Testbed.PingResult;
+import io.rqst.it.VpnBed.Site;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tunnel MTU against the DATAGRAM limit: RQST's QUIC parameters (1350-byte UDP payloads) leave
+ * about 1306 bytes per DATAGRAM, so a frame of a 1400-byte MTU link does not fit. Test mode
+ * ({@code -d}); nothing here depends on certificates.
+ */
+@Tag("netns")
+class MtuIT {
+
+    private static final String TAP = "rqst0";
+    private static final String UPLINK = "rqst-up0";
+    /** The largest MTU whose frames (14-byte Ethernet header, 4-byte VLAN tag) fit in a 1306-byte DATAGRAM. */
+    private static final int LARGEST_FITTING_MTU = 1288;
+    private static final Pattern DOES_NOT_FIT = Pattern.compile("WARN session (\\w+): a (\\d+)-byte frame does not fit in this client's (\\d+)-byte DATAGRAMs");
+
+    @TempDir
+    Path work;
+
+    private VpnBed bed;
+    private Testbed tb;
+
+    @BeforeEach
+    void createTestbed(TestInfo test) {
+        bed = new VpnBed(work, "MtuIT-" + test.getTestMethod().map(m -> m.getName()).orElse("?"));
+        tb = bed.tb;
+    }
+
+    @AfterEach
+    void closeTestbed() {
+        bed.close();
+    }
+
+    /**
+     * Promise: frames larger than the client's DATAGRAM limit are never dropped silently. Against a
+     * server whose uplink has MTU 1400, the client's TAP gets an MTU that fits (≤ 1288), so the client
+     * never produces such frames; the server's 1328-byte pings to the client do not arrive, and the
+     * server says so in exactly one WARN line for the session however many there are, counts every one
+     * and reports the count when the session closes; a frame of exactly the DATAGRAM limit still
+     * crosses; normal traffic flows all along.
+     */
+    @Test
+    void oversizeFramesAreCountedAndReportedOncePerSession() {
+        Site a = bed.site("a");
+        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--mtu", "1400", "--address", "10.8.0.1/24");
+        Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
+                "vpn://" + VpnBed.NAME);
+        String session = client.awaitLog(VpnBed.CONNECTED, VpnBed.START).group(3);
+        assertEquals(1400, tb.mtuOf(bed.server, UPLINK), "the server's uplink MTU");
+
+        // (a) the MTU the server offers and the client's TAP fit the DATAGRAMs
+        MatchResult offered = server.awaitLog(Pattern.compile("session " + session + ": .* mtu (\\d+)$"), VpnBed.START);
+        int tapMtu = tb.mtuOf(a.ns(), TAP);
+        assertTrue(Integer.parseInt(offered.group(1)) <= LARGEST_FITTING_MTU, () -> "the server offered " + offered.group());
+        assertTrue(tapMtu <= LARGEST_FITTING_MTU, () -> "the client's TAP has MTU " + tapMtu + "; frames above "
+                + LARGEST_FITTING_MTU + " do not fit in a DATAGRAM");
+        assertTrue(client.log().contains("connected to vpn://" + VpnBed.NAME), client.logTail());
+        // the largest packet the TAP takes crosses both ways; one byte more never leaves the client's host
+        PingResult largest = ping(a.ns(), "10.8.0.1", tapMtu - 28, 3);
+        assertEquals(3, largest.received(), () -> "ping -s " + (tapMtu - 28) + " -M do from the client: " + largest.output());
+        PingResult tooLarge = ping(a.ns(), "10.8.0.1", tapMtu - 27, 1);
+        assertEquals(0, tooLarge.received(), tooLarge.output());
+        assertTrue(tooLarge.output().contains("mtu=" + tapMtu), () -> "ping did not stop at the TAP's MTU: " + tooLarge.output());
+
+        // (b) the server's oversize pings: dropped, one WARN line, every one counted
+        bed.assertPings(bed.server, "10.8.0.2", 2); // the server knows the client's MAC: the next frames are the pings
+        PingResult oversize = ping(bed.server, "10.8.0.2", 1300, 3);
+        assertEquals(3, oversize.transmitted(), oversize.output());
+        assertEquals(0, oversize.received(), () -> "1328-byte packets crossed a tunnel that cannot carry them: " + oversize.output());
+        MatchResult warned = server.awaitLog(DOES_NOT_FIT, Duration.ofSeconds(5));
+        assertEquals(session, warned.group(1), warned.group());
+        assertEquals("1342", warned.group(2), () -> "a 1300-byte ping is a 1342-byte frame: " + warned.group());
+        int maxDatagram = Integer.parseInt(warned.group(3));
+        assertTrue(maxDatagram >= LARGEST_FITTING_MTU + 18 && maxDatagram < 1342, warned.group());
+
+        // (c) normal traffic still flows, both ways; a frame of exactly the DATAGRAM limit crosses, one byte
+        // more is dropped and counted, and brings no second WARN line
+        bed.assertPings(a.ns(), "10.8.0.1", 3);
+        bed.assertPings(bed.server, "10.8.0.2", 3);
+        int fullSize = maxDatagram - 14 - 28; // Ethernet, IPv4 and ICMP headers
+        PingResult full = ping(bed.server, "10.8.0.2", fullSize, 3);
+        assertEquals(3, full.received(), () -> maxDatagram + "-byte frames (ping -s " + fullSize + ") did not cross: " + full.output());
+        PingResult oneMore = ping(bed.server, "10.8.0.2", fullSize + 1, 3);
+        assertEquals(0, oneMore.received(), oneMore.output());
+        bed.assertPings(bed.server, "10.8.0.2", 1);
+
+        client.signal("TERM");
+        assertTrue(client.waitFor(Duration.ofSeconds(10)), "the client did not exit on SIGTERM");
+        MatchResult closed = server.awaitLog(Pattern.compile("session " + session + " closed: .*, (\\d+) too large"), Duration.ofSeconds(5));
+        assertTrue(Integer.parseInt(closed.group(1)) >= 6, () -> "6 frames were too large, the close line counts: " + closed.group());
+        List<String> warnings = VpnBed.lines(server.log(), DOES_NOT_FIT);
+        assertEquals(1, warnings.size(), () -> "one WARN line per session, not: " + warnings);
+        assertFalse(client.log().contains("does not fit"), () -> "the client produced frames that do not fit: " + client.logTail());
+    }
+
+    /** {@code count} pings of {@code size} bytes of data from {@code ns}, never fragmented ({@code -M do}). */
+    private PingResult ping(String ns, String target, int size, int count) {
+        CommandRunner.Result r = tb.exec(ns, Duration.ofSeconds(count + 5L), "ping", "-n", "-M", "do", "-s", Integer.toString(size),
+                "-c", Integer.toString(count), "-i", "0.2", "-W", "1", target);
+        return Testbed.PingResult.parse(r.stdout() + r.stderr());
+    }
+}
