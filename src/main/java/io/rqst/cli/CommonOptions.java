@@ -30,6 +30,12 @@ final class CommonOptions {
     @Option(names = {"-v", "--verbose"}, description = "Log debug details.")
     boolean verbose;
 
+    @Option(names = "--no-udp-gro", hidden = true, description = "Do not use UDP GRO on the QUIC socket (for comparison).")
+    boolean noUdpGro;
+
+    @Option(names = "--datagram-queue", hidden = true, defaultValue = "2048", description = "Frames quiche queues per direction.")
+    int datagramQueue;
+
     @Option(names = "--no-tap-offload", hidden = true,
             description = "Open the TAP without TSO/GRO offloads (for comparison and debugging).")
     boolean noTapOffload;
@@ -60,6 +66,6 @@ final class CommonOptions {
         if (idle.toMillis() < 3000) {
             throw new Main.UsageError("--idle-timeout " + idleTimeout + " is too short (at least 3s)");
         }
-        return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn);
+        return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn).withUdpGro(!noUdpGro).withDatagramQueue(datagramQueue);
     }
 }

@@ -53,9 +53,8 @@ public final class QuicClientTransport {
                 .datagram(settings.datagramQueue(), settings.datagramQueue())
                 .build();
         Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                .option(ChannelOption.SO_RCVBUF, settings.socketBuffer())
-                .option(ChannelOption.SO_SNDBUF, settings.socketBuffer())
                 .handler(QuicServerTransport.withQuietTail(codec));
+        QuicServerTransport.udpOptions(b, settings);
         InetSocketAddress local = new InetSocketAddress(server.getAddress() instanceof java.net.Inet6Address
                 ? java.net.InetAddress.ofLiteral("::") : java.net.InetAddress.ofLiteral("0.0.0.0"), 0);
         b.bind(local).addListener(bf -> {

@@ -48,9 +48,8 @@ public final class QuicServerTransport implements AutoCloseable {
             for (InetSocketAddress a : listen) {
                 ChannelHandler codec = codec(settings, tls, acceptor);
                 Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                        .option(ChannelOption.SO_RCVBUF, settings.socketBuffer())
-                        .option(ChannelOption.SO_SNDBUF, settings.socketBuffer())
                         .handler(withQuietTail(codec));
+                udpOptions(b, settings);
                 try {
                     bound.add(b.bind(a).sync().channel());
                 } catch (Exception e) {
@@ -96,6 +95,22 @@ public final class QuicServerTransport implements AutoCloseable {
             b.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(16));
         }
         return b.build();
+    }
+
+    /** Receive buffer per UDP read: with GRO one read returns up to 64 KiB of same-flow packets. */
+    static final int UDP_READ_BUFFER = 65536;
+
+    /**
+     * Socket options for a QUIC UDP socket: buffers sized up front (the anchors lost packets to
+     * UdpRcvbufErrors with the defaults) and, with epoll, UDP GRO — the kernel hands several packets
+     * of one sender in one read, which Netty splits back into packets for the codec.
+     */
+    static void udpOptions(io.netty.bootstrap.Bootstrap b, QuicSettings s) {
+        b.option(ChannelOption.SO_RCVBUF, s.socketBuffer()).option(ChannelOption.SO_SNDBUF, s.socketBuffer());
+        if (EventLoops.epoll() && s.udpGro()) {
+            b.option(io.netty.channel.epoll.EpollChannelOption.UDP_GRO, true)
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new io.netty.channel.FixedRecvByteBufAllocator(UDP_READ_BUFFER));
+        }
     }
 
     /** The codec followed by {@link QuietTail}, for a UDP channel's pipeline. */

@@ -10,8 +10,10 @@ import java.time.Duration;
  * @param maxUdpPayload   max_udp_payload_size sent and accepted; bounds the largest DATAGRAM
  * @param datagramQueue   frames quiche may queue per direction before it drops
  * @param socketBuffer    SO_SNDBUF/SO_RCVBUF asked for on the UDP socket (the kernel may cap it)
+ * @param udpGro          let the kernel coalesce received UDP packets (epoll only)
  */
-public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload, int datagramQueue, int socketBuffer) {
+public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload, int datagramQueue, int socketBuffer,
+                           boolean udpGro) {
 
     /** The ALPN token of RQST ({@code src/bin/vpn-server.rs}: {@code b"\x03vpn"}). */
     public static final String RQST_ALPN = "vpn";
@@ -34,15 +36,23 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
 
     /** The defaults: RQST's wire parameters plus a 30 s idle timeout. */
     public static QuicSettings defaults() {
-        return new QuicSettings(RQST_ALPN, DEFAULT_IDLE_TIMEOUT, RQST_MAX_UDP_PAYLOAD, 2048, 4 << 20);
+        return new QuicSettings(RQST_ALPN, DEFAULT_IDLE_TIMEOUT, RQST_MAX_UDP_PAYLOAD, 2048, 4 << 20, true);
     }
 
     public QuicSettings withIdleTimeout(Duration d) {
-        return new QuicSettings(alpn, d, maxUdpPayload, datagramQueue, socketBuffer);
+        return new QuicSettings(alpn, d, maxUdpPayload, datagramQueue, socketBuffer, udpGro);
     }
 
     public QuicSettings withAlpn(String a) {
-        return new QuicSettings(a, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer);
+        return new QuicSettings(a, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer, udpGro);
+    }
+
+    public QuicSettings withUdpGro(boolean gro) {
+        return new QuicSettings(alpn, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer, gro);
+    }
+
+    public QuicSettings withDatagramQueue(int frames) {
+        return new QuicSettings(alpn, idleTimeout, maxUdpPayload, frames, socketBuffer, udpGro);
     }
 
     /** How often to send a keepalive so that an idle but healthy connection never times out. */
