@@ -11,9 +11,7 @@ import java.math.BigInteger;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -152,7 +150,7 @@ public final class CaStore {
                     + (dir.equals(DEFAULT_DIR) ? "" : " --dir " + dir) + ", or point --dir at yours");
         }
         List<X509Certificate> certs = Pem.readCertificates(dir.resolve(CA_CERT));
-        CaIndex index = CaIndex.parse(dir.resolve(INDEX), read(dir.resolve(INDEX)));
+        CaIndex index = CaIndex.parse(dir.resolve(INDEX), Pem.read(dir.resolve(INDEX)));
         return new CaStore(dir, certs.getFirst(), index);
     }
 
@@ -240,7 +238,7 @@ public final class CaStore {
                     + "); try again when it is done");
         }
         try {
-            index = CaIndex.parse(dir.resolve(INDEX), read(dir.resolve(INDEX)));
+            index = CaIndex.parse(dir.resolve(INDEX), Pem.read(dir.resolve(INDEX)));
         } catch (PkiException e) {
             lock.release();
             channel.close();
@@ -320,18 +318,6 @@ public final class CaStore {
     /** {@code CN=alice}, or the RFC 4514 subject if it is more than a CN. */
     private static String subject(X500Principal name) {
         return name.getName(X500Principal.RFC2253);
-    }
-
-    private static byte[] read(Path file) throws PkiException {
-        try {
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new PkiException(file + ": no such file", e);
-        } catch (AccessDeniedException e) {
-            throw new PkiException(file + ": permission denied", e);
-        } catch (IOException e) {
-            throw new PkiException(file + ": cannot be read (" + e.getMessage() + ")", e);
-        }
     }
 
     private static void deleteTree(Path dir) {

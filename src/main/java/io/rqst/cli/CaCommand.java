@@ -246,7 +246,7 @@ final class CaCommand implements Runnable {
             Instant end = notAfter == null ? now.plus(Duration.ofDays(days)) : time("--not-after", notAfter);
 
             CaStore ca = open();
-            try (CaStore.Lock lock = ca.lock()) {
+            try (CaStore.Lock _ = ca.lock()) {
                 List<CaIndex.Entry> active = ca.index().active(name, now);
                 if (!active.isEmpty() && !force) {
                     CaIndex.Entry e = active.getLast();
@@ -325,7 +325,7 @@ final class CaCommand implements Runnable {
         void execute() throws PkiException, IOException {
             RevocationReason why = RevocationReason.parse(reason);
             CaStore ca = open();
-            try (CaStore.Lock lock = ca.lock()) {
+            try (CaStore.Lock _ = ca.lock()) {
                 List<CaIndex.Entry> entries = ca.index().select(which);
                 if (entries.stream().allMatch(CaIndex.Entry::isRevoked)) {
                     throw new PkiException(entries.getFirst().describe() + " is revoked already");
@@ -362,7 +362,7 @@ final class CaCommand implements Runnable {
         @Override
         void execute() throws PkiException, IOException {
             CaStore ca = open();
-            try (CaStore.Lock lock = ca.lock()) {
+            try (CaStore.Lock _ = ca.lock()) {
                 CertificateAuthority authority = ca.unlock(passphrase.read(false), clock, random);
                 X509CRL crl = ca.refreshCrl(authority);
                 if (out != null) {
@@ -416,7 +416,7 @@ final class CaCommand implements Runnable {
             if (format.p12) {
                 Path file = out != null ? out : Path.of(base + ".p12");
                 OutputFiles.check(List.of(new Output(file, null, AtomicFiles.PRIVATE)), force);
-                char[] pass = Passphrases.read(passphraseFile, Passphrases.P12_ENV, "the PKCS#12 file", passphraseFile == null);
+                char[] pass = Passphrases.read(passphraseFile, Passphrases.P12_ENV, "the PKCS#12 file", true);
                 byte[] p12 = Pkcs12.encode(identity, List.of(ca.caCertificate()), entry.name(), pass, legacy, random);
                 OutputFiles.write(List.of(new Output(file, p12, AtomicFiles.PRIVATE)), force);
                 System.out.println("exported " + entry.describe() + " with its key and the CA certificate to " + file

@@ -71,8 +71,8 @@ public record Bundle(String server, List<X509Certificate> caCertificates, Identi
      * @throws PkiException naming the file and what is wrong with it
      */
     public static Bundle read(Path file) throws PkiException {
-        String text = new String(Pem.read(file), StandardCharsets.UTF_8);
-        Map<String, String> fields = fields(text);
+        byte[] bytes = Pem.read(file);
+        Map<String, String> fields = fields(new String(bytes, StandardCharsets.UTF_8));
         if (!fields.containsKey(MAGIC)) {
             throw new PkiException(file + ": is not an rqst bundle (it lacks the line \"" + MAGIC + ": " + VERSION
                     + "\"; make one with: rqst ca bundle NAME --server vpn://HOST)");
@@ -83,20 +83,15 @@ public record Bundle(String server, List<X509Certificate> caCertificates, Identi
         }
         String server = Optional.ofNullable(fields.get("server")).filter(s -> !s.isBlank())
                 .orElseThrow(() -> new PkiException(file + ": names no server (a line \"server: vpn://HOST[:PORT]\")"));
-        PrivateKey key;
-        try {
-            key = Pem.readPrivateKey(file);
-        } catch (PkiException e) {
-            throw e.getMessage().contains("not a private key") || e.getMessage().contains("contains a certificate")
-                    ? new PkiException(file + ": holds no private key (a block -----BEGIN PRIVATE KEY-----)", e) : e;
+        List<String> types = Pem.blockTypes(file, bytes);
+        if (types.stream().noneMatch(t -> t.endsWith("PRIVATE KEY"))) {
+            throw new PkiException(file + ": holds no private key (a block -----BEGIN PRIVATE KEY-----)");
         }
-        List<X509Certificate> certs;
-        try {
-            certs = Pem.readCertificates(file);
-        } catch (PkiException e) {
-            throw e.getMessage().contains(", not a certificate")
-                    ? new PkiException(file + ": holds no certificate (it needs the CA's and the client's)", e) : e;
+        if (!types.contains("CERTIFICATE")) {
+            throw new PkiException(file + ": holds no certificate (it needs the CA's and the client's)");
         }
+        PrivateKey key = Pem.readPrivateKey(file, bytes);
+        List<X509Certificate> certs = Pem.readCertificates(file, bytes);
         X509Certificate own = null;
         List<X509Certificate> cas = new ArrayList<>();
         for (X509Certificate cert : certs) {

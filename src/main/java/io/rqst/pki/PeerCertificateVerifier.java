@@ -24,8 +24,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * What both peer verifiers share: the peer's chain is validated with PKIX against our CA certificates (the
- * contents of {@code ca.crt}; revocation is not checked), then put through the verifier's
- * {@link CertificateCheck}s. Certificates made the RQST manual's way pass: an X.509 v1 client certificate without
+ * contents of {@code ca.crt}; revocation is left to a check such as {@link Crl#check}), then put through the
+ * verifier's {@link CertificateCheck}s. Certificates made the RQST manual's way pass: an X.509 v1 client certificate without
  * extensions, and a server certificate with a subjectAltName and no extended key usage.
  *
  * <p>A refusal throws a {@link CertificateException} whose message is one readable line (for example

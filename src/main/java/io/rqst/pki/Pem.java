@@ -71,7 +71,12 @@ public final class Pem {
      * @throws PkiException if the file holds no usable unencrypted private key; the message says why
      */
     public static PrivateKey readPrivateKey(Path file) throws PkiException {
-        List<PemObject> blocks = readBlocks(file, "PRIVATE KEY", "pkey");
+        return readPrivateKey(file, read(file));
+    }
+
+    /** {@link #readPrivateKey(Path)} of bytes already read from {@code file}. */
+    static PrivateKey readPrivateKey(Path file, byte[] bytes) throws PkiException {
+        List<PemObject> blocks = blocks(file, bytes, "PRIVATE KEY", "pkey");
         ASN1Encodable curve = null;
         for (PemObject block : blocks) {
             if (block.getType().equals("EC PARAMETERS")) {
@@ -108,7 +113,12 @@ public final class Pem {
      * @throws PkiException if the file holds no certificate or a corrupt one; the message says why
      */
     public static List<X509Certificate> readCertificates(Path file) throws PkiException {
-        List<PemObject> blocks = readBlocks(file, "CERTIFICATE", "x509");
+        return readCertificates(file, read(file));
+    }
+
+    /** {@link #readCertificates(Path)} of bytes already read from {@code file}. */
+    static List<X509Certificate> readCertificates(Path file, byte[] bytes) throws PkiException {
+        List<PemObject> blocks = blocks(file, bytes, "CERTIFICATE", "x509");
         List<X509Certificate> certs = new ArrayList<>();
         var converter = new JcaX509CertificateConverter();
         for (PemObject block : blocks) {
@@ -291,8 +301,13 @@ public final class Pem {
         return blocks(file, read(file), expectedType, opensslCommand);
     }
 
-    /** The file's bytes, or a PkiException naming it. */
-    static byte[] read(Path file) throws PkiException {
+    /**
+     * Reads a whole file, with the messages the other methods give for a missing, unreadable or directory path.
+     *
+     * @return the file's bytes
+     * @throws PkiException naming the file and what is wrong
+     */
+    public static byte[] read(Path file) throws PkiException {
         if (Files.isDirectory(file)) {
             throw new PkiException(file + ": is a directory, not a file");
         }
@@ -306,6 +321,11 @@ public final class Pem {
         } catch (IOException e) {
             throw new PkiException(file + ": cannot be read (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** {@return the types of the PEM blocks in bytes read from file ({@code CERTIFICATE}, {@code PRIVATE KEY}, ...)} */
+    static List<String> blockTypes(Path file, byte[] bytes) throws PkiException {
+        return blocks(file, bytes, "CERTIFICATE", "x509").stream().map(PemObject::getType).toList();
     }
 
     /** Splits bytes read from file into PEM blocks; at least one, else a PkiException naming the file. */

@@ -106,7 +106,7 @@ class CaStoreTest {
         Instant now = Instant.now();
         var issued = ca.issue(CertificateKind.CLIENT, "alice", List.of(), now.minusSeconds(60), now.plusSeconds(3600));
         CaIndex.Entry alice;
-        try (CaStore.Lock lock = store.lock()) {
+        try (CaStore.Lock _ = store.lock()) {
             alice = store.record(issued);
         }
         assertEquals("CN=alice", alice.subject());
@@ -122,7 +122,7 @@ class CaStoreTest {
         assertEquals("no certificate named or numbered \"carol\" in this CA (see: rqst ca list)",
                 assertThrows(PkiException.class, () -> reopened.index().select("carol")).getMessage());
 
-        try (CaStore.Lock lock = reopened.lock()) {
+        try (CaStore.Lock _ = reopened.lock()) {
             reopened.revoke(reopened.unlock(PASS, Clock.systemUTC(), random), List.of(alice), RevocationReason.KEY_COMPROMISE);
         }
         CaIndex.Entry revoked = CaStore.open(store.dir()).index().bySerial(alice.serial()).orElseThrow();
@@ -135,7 +135,7 @@ class CaStoreTest {
         assertEquals("every certificate named \"alice\" is revoked already",
                 assertThrows(PkiException.class, () -> reopened.index().select("alice")).getMessage());
 
-        try (CaStore.Lock lock = reopened.lock()) {
+        try (CaStore.Lock _ = reopened.lock()) {
             reopened.refreshCrl(reopened.unlock(PASS, Clock.systemUTC(), random));
         }
         RevocationList refreshed = Crl.load(store.crlFile(), List.of(ca.certificate()));
@@ -146,7 +146,7 @@ class CaStoreTest {
     @Test
     void oneCommandAtATimeChangesTheCa() throws Exception {
         CaStore store = create(tmp.resolve("ca"));
-        try (CaStore.Lock lock = store.lock()) {
+        try (CaStore.Lock _ = store.lock()) {
             CaStore other = CaStore.open(store.dir());
             PkiException e = assertThrows(PkiException.class, other::lock);
             assertTrue(e.getMessage().startsWith(store.dir() + ": another rqst ca command is changing this CA right now"),

@@ -78,7 +78,7 @@ class OpensslInteropTest {
         var alice = ca.issue(CertificateKind.CLIENT, "alice", List.of(), now.minusSeconds(60), now.plus(Duration.ofDays(730)));
         var bob = ca.issue(CertificateKind.CLIENT, "bob", List.of(), now.minusSeconds(60), now.plus(Duration.ofDays(730)));
         CaIndex.Entry bobEntry;
-        try (CaStore.Lock lock = store.lock()) {
+        try (CaStore.Lock _ = store.lock()) {
             store.record(server);
             store.record(alice);
             bobEntry = store.record(bob);
@@ -95,7 +95,7 @@ class OpensslInteropTest {
         Run wrongPurpose = openssl(tmp, "verify", "-CAfile", "ca/ca.crt", "-purpose", "sslclient", "server.crt");
         assertTrue(wrongPurpose.code() != 0 && wrongPurpose.out().contains("unsuitable certificate purpose"), wrongPurpose.out());
 
-        try (CaStore.Lock lock = store.lock()) {
+        try (CaStore.Lock _ = store.lock()) {
             store.revoke(store.unlock(PASS.toCharArray(), Clock.systemUTC(), random), List.of(bobEntry), RevocationReason.KEY_COMPROMISE);
         }
         Run revoked = openssl(tmp, "verify", "-CAfile", "ca/ca.crt", "-crl_check", "-CRLfile", "ca/crl.pem", "bob.crt");
