@@ -118,6 +118,13 @@ final class CaCommand implements Runnable {
         }
     }
 
+    /** Refuses {@code value} of {@code option} unless it is 1 to {@code max}. */
+    static void inRange(String option, int value, int max) {
+        if (value < 1 || value > max) {
+            throw new IllegalArgumentException(option + " " + value + " is out of range 1-" + max);
+        }
+    }
+
     static String describe(IOException e) {
         if (e instanceof NoSuchFileException f) {
             return f.getFile() + ": no such file or directory";
@@ -164,12 +171,8 @@ final class CaCommand implements Runnable {
         @Override
         void execute() throws PkiException, IOException {
             AltNames.checkName(name);
-            if (days < 1 || days > 36500) {
-                throw new IllegalArgumentException("--days " + days + " is out of range 1-36500");
-            }
-            if (crlDays < 1 || crlDays > 3650) {
-                throw new IllegalArgumentException("--crl-days " + crlDays + " is out of range 1-3650");
-            }
+            inRange("--days", days, 36500);
+            inRange("--crl-days", crlDays, 3650);
             KeyAlgorithm algorithm = key.ec ? KeyAlgorithm.EC_P256 : key.rsa != null ? KeyAlgorithm.rsa(key.rsa) : KeyAlgorithm.RSA_4096;
             CaStore.checkCreatable(store.dir); // before asking for a passphrase
             char[] pass = passphrase.read(true);
@@ -238,9 +241,7 @@ final class CaCommand implements Runnable {
             } else if (!sans.isEmpty()) {
                 throw new IllegalArgumentException("--san is for server certificates; a client is known by its --name");
             }
-            if (days < 1 || days > 36500) {
-                throw new IllegalArgumentException("--days " + days + " is out of range 1-36500");
-            }
+            inRange("--days", days, 36500);
             Instant now = clock.instant();
             Instant start = notBefore == null ? now.minus(CertificateAuthority.BACKDATE) : time("--not-before", notBefore);
             Instant end = notAfter == null ? now.plus(Duration.ofDays(days)) : time("--not-after", notAfter);

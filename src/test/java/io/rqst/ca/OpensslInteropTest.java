@@ -7,17 +7,13 @@ import io.rqst.pki.AtomicFiles;
 import io.rqst.pki.Identity;
 import io.rqst.pki.Pem;
 import io.rqst.pki.RevocationReason;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,23 +30,12 @@ class OpensslInteropTest {
     @TempDir
     Path tmp;
 
-    /** openssl ARGS in dir; returns exit code and output. */
-    record Run(int code, String out) {}
-
-    static Run openssl(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("openssl"));
-        argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "openssl did not finish");
-        return new Run(p.exitValue(), out);
+    private static Openssl.Run openssl(Path dir, String... args) {
+        return Openssl.run(dir, args);
     }
 
-    static String ok(Path dir, String... args) throws Exception {
-        Run r = openssl(dir, args);
-        assertEquals(0, r.code(), () -> "openssl " + String.join(" ", args) + ":\n" + r.out());
-        return r.out();
+    private static String ok(Path dir, String... args) {
+        return Openssl.ok(dir, args);
     }
 
     @Test
@@ -92,13 +77,13 @@ class OpensslInteropTest {
         assertEquals("server.crt: OK\nalice.crt: OK\nbob.crt: OK\n", verified);
         ok(tmp, "verify", "-CAfile", "ca/ca.crt", "-purpose", "sslserver", "server.crt");
         ok(tmp, "verify", "-CAfile", "ca/ca.crt", "-purpose", "sslclient", "alice.crt");
-        Run wrongPurpose = openssl(tmp, "verify", "-CAfile", "ca/ca.crt", "-purpose", "sslclient", "server.crt");
+        Openssl.Run wrongPurpose = openssl(tmp, "verify", "-CAfile", "ca/ca.crt", "-purpose", "sslclient", "server.crt");
         assertTrue(wrongPurpose.code() != 0 && wrongPurpose.out().contains("unsuitable certificate purpose"), wrongPurpose.out());
 
         try (CaStore.Lock _ = store.lock()) {
             store.revoke(store.unlock(PASS.toCharArray(), Clock.systemUTC(), random), List.of(bobEntry), RevocationReason.KEY_COMPROMISE);
         }
-        Run revoked = openssl(tmp, "verify", "-CAfile", "ca/ca.crt", "-crl_check", "-CRLfile", "ca/crl.pem", "bob.crt");
+        Openssl.Run revoked = openssl(tmp, "verify", "-CAfile", "ca/ca.crt", "-crl_check", "-CRLfile", "ca/crl.pem", "bob.crt");
         assertTrue(revoked.code() != 0 && revoked.out().contains("certificate revoked"), revoked.out());
         ok(tmp, "verify", "-CAfile", "ca/ca.crt", "-crl_check", "-CRLfile", "ca/crl.pem", "alice.crt");
         String crl = ok(tmp, "crl", "-in", "ca/crl.pem", "-noout", "-text");
@@ -109,7 +94,7 @@ class OpensslInteropTest {
         Files.writeString(tmp.resolve("pass"), PASS + "\n");
         String key = ok(tmp, "pkey", "-in", "ca/ca.key", "-passin", "file:pass", "-text", "-noout");
         assertTrue(key.contains(family.equals("RSA") ? "Private-Key: (4096 bit" : "Private-Key: (256 bit)"), key);
-        Run wrong = openssl(tmp, "pkey", "-in", "ca/ca.key", "-passin", "pass:wrong", "-noout");
+        Openssl.Run wrong = openssl(tmp, "pkey", "-in", "ca/ca.key", "-passin", "pass:wrong", "-noout");
         assertTrue(wrong.code() != 0, wrong.out());
 
         String text = ok(tmp, "x509", "-in", "server.crt", "-noout", "-text");
@@ -139,7 +124,7 @@ class OpensslInteropTest {
             String keyPem = ok(tmp, "pkcs12", "-in", file.getFileName().toString(), "-passin", "file:p12pass", "-nocerts", "-nodes");
             Path keyFile = Files.writeString(tmp.resolve("out.key"), keyPem);
             assertEquals(alice.key(), Pem.readPrivateKey(keyFile));
-            Run wrong = openssl(tmp, "pkcs12", "-info", "-in", file.getFileName().toString(), "-passin", "pass:nope", "-nokeys");
+            Openssl.Run wrong = openssl(tmp, "pkcs12", "-info", "-in", file.getFileName().toString(), "-passin", "pass:nope", "-nokeys");
             assertTrue(wrong.code() != 0 && wrong.out().contains("Mac verify error"), wrong.out());
         }
     }

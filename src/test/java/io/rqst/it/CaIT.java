@@ -4,15 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rqst.ca.Openssl;
 import io.rqst.hostnet.CommandRunner;
 import io.rqst.it.VpnBed.Site;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -235,13 +234,11 @@ class CaIT {
      */
     @Test
     void theManualsOpensslCaRevokesWithItsOwnCrl() throws IOException {
-        Path pki = copyTree(VpnBed.pki(), work.resolve("manual-pki"));
-        Path cfg = pki.resolve("openssl.cfg");
-        Files.writeString(cfg, Files.readString(cfg).replace(VpnBed.pki().toString(), pki.toString()));
+        Path pki = Openssl.copyManualPki(VpnBed.pki(), work.resolve("manual-pki"));
         Files.writeString(pki.resolve("crlnumber"), "1000\n"); // README: the manual's setup.bat leaves it empty
-        sh(pki, "openssl", "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-revoke", "certs/client2.crt",
+        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-revoke", "certs/client2.crt",
                 "-crl_reason", "superseded");
-        sh(pki, "openssl", "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-gencrl", "-out", "crl.pem");
+        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-gencrl", "-out", "crl.pem");
         Path dir = bed.dir("manual-server", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "server.crt", pki.resolve("certs/server.crt"),
                 "server.key", pki.resolve("private/server.key"), "crl.pem", pki.resolve("crl.pem")));
         Spawned manual = bed.startServer(dir, "--port", "4456", "--tap", "rqst-up1", "--address", "10.9.0.1/24");
@@ -339,28 +336,5 @@ class CaIT {
 
     private static String mode(Path p) throws IOException {
         return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
-    }
-
-    private static void sh(Path dir, String... argv) {
-        List<String> a = new ArrayList<>(List.of("sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir.toString()));
-        a.addAll(List.of(argv));
-        CommandRunner.Result r = Testbed.runLocal(Duration.ofSeconds(60), a.toArray(String[]::new));
-        assertEquals(0, r.exitCode(), () -> String.join(" ", argv) + ": " + r.stderr() + r.stdout());
-    }
-
-    private static Path copyTree(Path from, Path to) {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.sorted(Comparator.naturalOrder()).toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-            return to;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rqst.ca.CertificateAuthority;
 import io.rqst.ca.CertificateKind;
 import io.rqst.ca.KeyAlgorithm;
+import io.rqst.ca.Openssl;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -21,12 +21,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,12 +148,12 @@ class CrlTest {
     @Test
     void aCrlMadeByTheManualsOpensslCaIsBelieved() throws Exception {
         ManualPki shared = ManualPki.shared();
-        Path copy = copyManualPki(shared.dir(), dir.resolve("manual"));
+        Path copy = Openssl.copyManualPki(shared.dir(), dir.resolve("manual"));
         String pass = "pass:rqst-manual-ca";
         // the manual's setup.bat leaves crlnumber empty, which openssl ca -gencrl refuses (README: put a number in it)
         Files.writeString(copy.resolve("crlnumber"), "1000\n");
-        openssl(copy, "ca", "-config", "openssl.cfg", "-passin", pass, "-revoke", "certs/client.crt", "-crl_reason", "keyCompromise");
-        openssl(copy, "ca", "-config", "openssl.cfg", "-passin", pass, "-gencrl", "-out", "crl.pem");
+        Openssl.ok(copy, "ca", "-config", "openssl.cfg", "-passin", pass, "-revoke", "certs/client.crt", "-crl_reason", "keyCompromise");
+        Openssl.ok(copy, "ca", "-config", "openssl.cfg", "-passin", pass, "-gencrl", "-out", "crl.pem");
         List<X509Certificate> manualCa = Pem.readCertificates(copy.resolve("certs/ca.crt"));
         RevocationList list = Crl.load(copy.resolve("crl.pem"), manualCa);
         assertEquals(Optional.of(BigInteger.valueOf(0x1000)), list.number());
@@ -183,32 +179,5 @@ class CrlTest {
         assertEquals(fixed.now(), list.find(alice).orElseThrow().date());
         assertEquals(fixed.now(), list.thisUpdate());
         assertEquals(fixed.now().plus(1, ChronoUnit.DAYS), list.nextUpdate().orElseThrow());
-    }
-
-    static Path copyManualPki(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.sorted(Comparator.naturalOrder()).toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
-        Path cfg = to.resolve("openssl.cfg");
-        Files.writeString(cfg, Files.readString(cfg).replace(from.toString(), to.toString()));
-        return to;
-    }
-
-    static String openssl(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("openssl"));
-        argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "openssl did not finish");
-        assertEquals(0, p.exitValue(), () -> String.join(" ", argv) + ":\n" + out);
-        return out;
     }
 }
