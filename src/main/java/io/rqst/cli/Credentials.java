@@ -26,12 +26,13 @@ final class Credentials {
     private Credentials() {}
 
     /**
-     * The server's TLS context and the CRL it enforces.
+     * The server's TLS context, its client verifier and the CRL it enforces.
      *
-     * @param tls the context
-     * @param crl the CRL watcher, if a CRL is in force
+     * @param tls      the context
+     * @param verifier judges client certificates; empty with {@code -d}
+     * @param crl      the CRL watcher, if a CRL is in force
      */
-    record Server(Tls tls, Optional<CrlWatcher> crl) {}
+    record Server(Tls tls, Optional<ClientCertificateVerifier> verifier, Optional<CrlWatcher> crl) {}
 
     /**
      * @param crlOption {@code --crl}, or null for the default: {@code crl.pem} beside the CA file, else
@@ -40,7 +41,7 @@ final class Credentials {
     static Server server(CommonOptions o, Path cert, Path key, Path crlOption) {
         try {
             Identity id;
-            Optional<X509TrustManager> verifier;
+            Optional<ClientCertificateVerifier> verifier;
             Optional<CrlWatcher> crl = Optional.empty();
             if (o.disableVerify) {
                 id = Files.exists(cert) && Files.exists(key) ? Identity.load(key, cert) : SelfSigned.generate("rqst-test-server");
@@ -58,7 +59,8 @@ final class Credentials {
                 List<CertificateCheck> checks = crl.map(w -> List.of(w.check("client"))).orElse(List.of());
                 verifier = Optional.of(new ClientCertificateVerifier(ca, checks, Clock.systemUTC()));
             }
-            return new Server(Tls.server(id, verifier, o.alpn, KeyLogFile.fromEnvironment()), crl);
+            return new Server(Tls.server(id, verifier.map(v -> (X509TrustManager) v), o.alpn, KeyLogFile.fromEnvironment()),
+                    verifier, crl);
         } catch (PkiException | IOException e) {
             throw new Main.UsageError(e.getMessage());
         }

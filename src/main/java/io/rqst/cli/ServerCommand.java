@@ -95,8 +95,10 @@ final class ServerCommand implements Callable<Integer> {
         }
         VpnServer server = new VpnServer(new VpnServer.Config(bind, quic, tap, mtu, cidrs, maxMacs, Optional.ofNullable(common.pcap)),
                 tls, LinuxTap::open, hostNet);
+        // a reconnecting client resumes its TLS session, for which BoringSSL does not ask the verifier again:
+        // the server judges the certificate again at accept (dates, CRL), and its live sessions when the CRL changes
+        credentials.verifier().ifPresent(v -> server.admission(v::recheck));
         Optional<CrlWatcher> crlWatcher = credentials.crl();
-        crlWatcher.ifPresent(w -> server.admission(cert -> w.refusal("client", cert)));
         try {
             server.start();
         } catch (IOException | HostNetException e) {

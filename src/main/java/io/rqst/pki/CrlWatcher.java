@@ -78,11 +78,6 @@ public final class CrlWatcher implements AutoCloseable {
         return Crl.check(peer, () -> Optional.of(current));
     }
 
-    /** {@return why the CRL in force refuses {@code cert} of a {@code peer}, or empty} */
-    public Optional<String> refusal(String peer, X509Certificate cert) {
-        return Crl.refusal(peer, cert, Optional.of(current));
-    }
-
     /**
      * Re-reads the file; a changed, usable, not older CRL replaces the one in force.
      *

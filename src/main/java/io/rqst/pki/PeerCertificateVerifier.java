@@ -71,6 +71,32 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
         return Optional.ofNullable(lastFailure);
     }
 
+    /**
+     * Judges again a certificate whose chain this verifier accepted earlier: its validity dates now, then the
+     * checks (extended key usage, revocation, ...). For a session that outlives the handshake, and for a resumed
+     * TLS session, for which the TLS stack does not ask the verifier again.
+     *
+     * @param cert the peer's own certificate
+     * @return why it is refused now, in the words of a refused handshake; empty if it still passes
+     */
+    public final Optional<String> recheck(X509Certificate cert) {
+        Date now = Date.from(clock.instant());
+        if (now.after(cert.getNotAfter())) {
+            return Optional.of(peer + " certificate " + Names.quoted(cert) + " expired on " + cert.getNotAfter().toInstant());
+        }
+        if (now.before(cert.getNotBefore())) {
+            return Optional.of(peer + " certificate " + Names.quoted(cert) + " is not valid before "
+                    + cert.getNotBefore().toInstant());
+        }
+        for (CertificateCheck check : checks) {
+            Optional<String> refusal = check.check(List.of(cert));
+            if (refusal.isPresent()) {
+                return refusal;
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The CA certificates; a TLS server advertises their names when it asks for a client certificate. */
     @Override
     public final X509Certificate[] getAcceptedIssuers() {

@@ -85,6 +85,31 @@ class CrlTest {
         assertEquals(Optional.empty(), ClientCertificateVerifierTest.verify(verifier, bob));
     }
 
+    /** What a server applies at accept (a resumed TLS session skips the verifier) and when the CRL changes. */
+    @Test
+    void recheckJudgesTheDatesAndTheChecksAgain() throws Exception {
+        Instant now = Instant.now();
+        java.util.concurrent.atomic.AtomicReference<Optional<RevocationList>> inForce = new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
+        Clock[] clock = {Clock.systemUTC()};
+        Clock moving = new Clock() {
+            @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+            @Override public Instant instant() { return clock[0].instant(); }
+        };
+        var verifier = new ClientCertificateVerifier(List.of(ca.certificate()), List.of(Crl.check("client", inForce::get)), moving);
+        assertEquals(Optional.empty(), verifier.recheck(alice));
+        inForce.set(Optional.of(Crl.load(write("crl.pem", crl(ca, 3,
+                new Revocation(alice.getSerialNumber(), REVOKED_AT, RevocationReason.CESSATION_OF_OPERATION))), List.of(ca.certificate()))));
+        assertEquals(Optional.of("client certificate \"CN=alice\" (serial " + Serials.describe(alice.getSerialNumber())
+                + ") is revoked (cessationOfOperation, 2026-03-04T05:06:07Z)"), verifier.recheck(alice));
+        assertEquals(Optional.empty(), verifier.recheck(bob));
+        clock[0] = Clock.fixed(bob.getNotAfter().toInstant().plusSeconds(1), ZoneOffset.UTC);
+        assertEquals(Optional.of("client certificate \"CN=bob\" expired on " + bob.getNotAfter().toInstant()), verifier.recheck(bob));
+        clock[0] = Clock.fixed(now.minusSeconds(3600), ZoneOffset.UTC);
+        assertEquals(Optional.of("client certificate \"CN=bob\" is not valid before " + bob.getNotBefore().toInstant()),
+                verifier.recheck(bob));
+    }
+
     @Test
     void anUnspecifiedReasonIsNamedSo() throws Exception {
         Path file = write("crl.pem", crl(ca, 1, new Revocation(bob.getSerialNumber(), REVOKED_AT, RevocationReason.UNSPECIFIED)));

@@ -12,7 +12,12 @@ import io.rqst.ca.CertificateKind;
 import io.rqst.ca.KeyAlgorithm;
 import io.rqst.config.Cidr;
 import io.rqst.hub.Mac;
+import io.rqst.pki.CertificateCheck;
 import io.rqst.pki.ClientCertificateVerifier;
+import io.rqst.pki.Crl;
+import io.rqst.pki.Revocation;
+import io.rqst.pki.RevocationList;
+import io.rqst.pki.RevocationReason;
 import io.rqst.pki.Identity;
 import io.rqst.session.Endpoints.Client;
 import io.rqst.session.Endpoints.Server;
@@ -95,6 +100,52 @@ class CertificateRecheckTest {
                     Thread.sleep(200);
                     assertEquals(1, log.lines().stream().filter(l -> l.contains("WARN refused")).count(), "one line per refusal");
                 }
+            }
+        }
+    }
+
+    /**
+     * A client that reconnects may resume its TLS session (seen with Netty 4.2.18/BoringSSL), and then the verifier
+     * is not asked again, so a revocation or expiry since its first handshake would go unseen by the handshake.
+     * Set up as rqst server does it (the CRL check in the verifier, the verifier's recheck as the admission rule),
+     * alice is revoked while her session is down, before any recheck: her reconnect is refused whichever way it
+     * goes (a full handshake: by the verifier; resumed: by the admission rule, which the test above proves alone).
+     */
+    @Test
+    void aResumedTlsSessionIsJudgedAgainAtAccept() throws Exception {
+        Instant now = Instant.now();
+        CertificateAuthority ca = CertificateAuthority.create("Resume CA", KeyAlgorithm.EC_P256, Duration.ofDays(1),
+                Clock.systemUTC(), new SecureRandom());
+        Identity alice = identity(ca.issue(CertificateKind.CLIENT, "alice", List.of(), now.minusSeconds(60), now.plusSeconds(3600)));
+        java.util.concurrent.atomic.AtomicReference<Optional<RevocationList>> crl = new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
+        java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
+        CertificateCheck counting = chain -> {
+            handshakes.incrementAndGet();
+            return Optional.empty();
+        };
+        ClientCertificateVerifier verifier = new ClientCertificateVerifier(List.of(ca.certificate()),
+                List.of(counting, Crl.check("client", crl::get)), Clock.systemUTC());
+        Tls serverTls = Tls.server(Endpoints.SERVER_ID, Optional.of(verifier), QuicSettings.RQST_ALPN, Optional.empty());
+        try (StderrTap log = new StderrTap(); Server server = new Server(0, serverTls)) {
+            server.server.admission(verifier::recheck);
+            try (Client a = new Client(clientConfig(server.port(), "rqst-r", List.of(Cidr.parse("10.8.0.5/24")), false, false),
+                    MAC_A + 7, tls(alice))) {
+                awaitCarrying(server.uplink, a, Duration.ofSeconds(10));
+                int before = handshakes.get();
+                crl.set(Optional.of(new RevocationList(ca.certificate().getSubjectX500Principal(), now, Optional.empty(), Optional.empty(),
+                        java.util.Map.of(alice.certificate().getSerialNumber(), new Revocation(alice.certificate().getSerialNumber(),
+                                now, RevocationReason.KEY_COMPROMISE)))));
+                // her session goes down in a way the client retries (as after a network loss)
+                for (var p : server.server.hub().sessions()) {
+                    p.attachment().connection().executor().execute(p.attachment()::shutdown);
+                }
+                ExecutionException e = assertThrows(ExecutionException.class, () -> a.done.get(15, TimeUnit.SECONDS));
+                assertTrue(e.getCause().getMessage().startsWith("the server refused this client: client certificate \"CN=alice\""
+                        + " (serial "), e.getCause().getMessage());
+                assertTrue(e.getCause().getMessage().contains(") is revoked (keyCompromise, "), e.getCause().getMessage());
+                log.await(Duration.ofSeconds(5), "WARN refused 127.0.0.1:", "is revoked (keyCompromise");
+                System.out.println("TLS handshakes verified: " + before + " before the reconnect, " + handshakes.get() + " after"
+                        + (handshakes.get() == before ? " (the reconnect resumed its TLS session)" : ""));
             }
         }
     }
