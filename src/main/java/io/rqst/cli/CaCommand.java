@@ -59,7 +59,7 @@ import picocli.CommandLine.Parameters;
                 CaCommand.Crl.class, CaCommand.Export.class, CaCommand.MakeBundle.class},
         footer = {"", "Examples:",
                 "  rqst ca init --name \"RQST CA\"",
-                "  rqst ca issue server --name rqst.example.com --san DNS:rqst4.example.com,IP:203.0.113.1",
+                "  rqst ca issue server --name rqst.example.com --san DNS:rqst4.example.com",
                 "  rqst ca issue client --name alice --out alice/",
                 "  rqst ca bundle alice --server vpn://rqst.example.com:3456",
                 "  rqst ca revoke alice --reason keyCompromise"})
