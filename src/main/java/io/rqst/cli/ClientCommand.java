@@ -6,6 +6,8 @@ import io.rqst.config.VpnUrl;
 import io.rqst.hostnet.HostNet;
 import io.rqst.hostnet.HostNetException;
 import io.rqst.hostnet.HostNets;
+import io.rqst.pki.Bundle;
+import io.rqst.pki.PkiException;
 import io.rqst.session.VpnClient;
 import io.rqst.transport.QuicSettings;
 import io.rqst.transport.Tls;
@@ -27,13 +29,22 @@ import picocli.CommandLine.Parameters;
 @Command(name = "client", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Connect to an rqst (or RQST) server and bring up a TAP joined to the server's network.",
                 "The TAP comes up only once the server has accepted this client, and goes away on exit.",
-                "Credentials are read from the working directory by default: ca.crt client.key client.crt.", ""})
+                "Credentials are read from the working directory by default: ca.crt client.key client.crt;"
+                        + " or all from one bundle file made by 'rqst ca bundle' (--bundle).", ""})
 final class ClientCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     CommonOptions common = new CommonOptions();
 
-    @Parameters(index = "0", paramLabel = "URL", description = "The server: vpn://HOST[:PORT]; HOST must be a name in the server certificate.")
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "URL",
+            description = "The server: vpn://HOST[:PORT]; HOST must be a name in the server certificate. Optional with --bundle (then it overrides the bundle's).")
     String url;
+
+    @Option(names = "--bundle", paramLabel = "FILE",
+            description = "Take the server URL, the CA certificate, the client certificate and its key from FILE, made by 'rqst ca bundle'.")
+    Path bundle;
 
     @Option(names = "--cert", paramLabel = "FILE", description = "Client certificate (default: client.crt).")
     Path cert;
@@ -59,15 +70,38 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = "--rqst-compat", description = "The server is an original RQST server (no control stream): bring the TAP up once the QUIC handshake is done.")
     boolean rqstCompat;
 
+    /** The bundle, if --bundle is given; it excludes --ca, --cert and --key. */
+    private Optional<Bundle> readBundle() {
+        if (bundle == null) {
+            return Optional.empty();
+        }
+        for (String option : List.of("--ca", "--cert", "--key")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new Main.UsageError(option + " and --bundle exclude each other: the bundle holds the CA, the certificate and the key");
+            }
+        }
+        try {
+            Bundle b = Bundle.read(bundle);
+            Warnings.readableByOthers(bundle, "it holds a private key");
+            return Optional.of(b);
+        } catch (PkiException e) {
+            throw new Main.UsageError(e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         common.configureLogging();
         QuicSettings quic = common.quic();
+        Optional<Bundle> fromBundle = readBundle();
+        if (url == null && fromBundle.isEmpty()) {
+            throw new Main.UsageError("Missing required parameter: 'URL' (the server, vpn://HOST[:PORT]), or --bundle FILE");
+        }
         VpnUrl server;
         try {
-            server = VpnUrl.parse(url);
+            server = VpnUrl.parse(url != null ? url : fromBundle.get().server());
         } catch (IllegalArgumentException e) {
-            throw new Main.UsageError(e.getMessage());
+            throw new Main.UsageError((url != null ? "" : bundle + ": server: ") + e.getMessage());
         }
         if (mtu != null && (mtu < 576 || mtu > 9000)) {
             throw new Main.UsageError("--mtu " + mtu + " is out of range 576-9000");
@@ -83,8 +117,9 @@ final class ClientCommand implements Callable<Integer> {
             }
         }
         boolean certGiven = cert != null || key != null;
-        Tls tls = Credentials.client(common, cert != null ? cert : Path.of("client.crt"), key != null ? key : Path.of("client.key"),
-                certGiven, server.tlsName());
+        Tls tls = fromBundle.isPresent() ? Credentials.client(common, fromBundle.get(), server.tlsName())
+                : Credentials.client(common, cert != null ? cert : Path.of("client.crt"), key != null ? key : Path.of("client.key"),
+                        certGiven, server.tlsName());
         if (common.disableVerify) {
             Warnings.testMode("client", "the server's identity is not checked: you may be talking to an impostor");
         }

@@ -1,6 +1,10 @@
 package io.rqst.cli;
 
+import io.rqst.ca.CaStore;
+import io.rqst.pki.Bundle;
 import io.rqst.pki.ClientCertificateVerifier;
+import io.rqst.pki.CertificateCheck;
+import io.rqst.pki.CrlWatcher;
 import io.rqst.pki.Identity;
 import io.rqst.pki.Pem;
 import io.rqst.pki.PkiException;
@@ -12,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.X509TrustManager;
@@ -20,10 +25,24 @@ import javax.net.ssl.X509TrustManager;
 final class Credentials {
     private Credentials() {}
 
-    static Tls server(CommonOptions o, Path cert, Path key) {
+    /**
+     * The server's TLS context, its client verifier and the CRL it enforces.
+     *
+     * @param tls      the context
+     * @param verifier judges client certificates; empty with {@code -d}
+     * @param crl      the CRL watcher, if a CRL is in force
+     */
+    record Server(Tls tls, Optional<ClientCertificateVerifier> verifier, Optional<CrlWatcher> crl) {}
+
+    /**
+     * @param crlOption {@code --crl}, or null for the default: {@code crl.pem} beside the CA file, else
+     *                  {@code ca/crl.pem} beside it (where {@code rqst ca} keeps it), if either exists
+     */
+    static Server server(CommonOptions o, Path cert, Path key, Path crlOption) {
         try {
             Identity id;
-            Optional<X509TrustManager> verifier;
+            Optional<ClientCertificateVerifier> verifier;
+            Optional<CrlWatcher> crl = Optional.empty();
             if (o.disableVerify) {
                 id = Files.exists(cert) && Files.exists(key) ? Identity.load(key, cert) : SelfSigned.generate("rqst-test-server");
                 verifier = Optional.empty();
@@ -33,12 +52,35 @@ final class Credentials {
                 require(key, "--key");
                 List<X509Certificate> ca = Pem.readCertificates(o.ca);
                 id = Identity.load(key, cert);
-                verifier = Optional.of(new ClientCertificateVerifier(ca));
+                Optional<Path> crlFile = crlFile(o.ca, crlOption);
+                if (crlFile.isPresent()) {
+                    crl = Optional.of(CrlWatcher.open(crlFile.get(), ca, Clock.systemUTC()));
+                }
+                List<CertificateCheck> checks = crl.map(w -> List.of(w.check("client"))).orElse(List.of());
+                verifier = Optional.of(new ClientCertificateVerifier(ca, checks, Clock.systemUTC()));
             }
-            return Tls.server(id, verifier, o.alpn, KeyLogFile.fromEnvironment());
+            return new Server(Tls.server(id, verifier.map(v -> (X509TrustManager) v), o.alpn, KeyLogFile.fromEnvironment()),
+                    verifier, crl);
         } catch (PkiException | IOException e) {
             throw new Main.UsageError(e.getMessage());
         }
+    }
+
+    /** The CRL file to enforce: the one given (which must exist), else the first default that exists. */
+    static Optional<Path> crlFile(Path caFile, Path crlOption) {
+        if (crlOption != null) {
+            if (!Files.exists(crlOption)) {
+                throw new Main.UsageError(crlOption + ": no such file (--crl)");
+            }
+            return Optional.of(crlOption);
+        }
+        for (Path candidate : List.of(caFile.resolveSibling(CaStore.CRL),
+                caFile.resolveSibling(CaStore.DEFAULT_DIR.resolve(CaStore.CRL)))) {
+            if (Files.exists(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
     }
 
     static Tls client(CommonOptions o, Path cert, Path key, boolean certGiven, String serverName) {
@@ -58,6 +100,17 @@ final class Credentials {
             }
             return Tls.client(id, verifier, o.alpn, KeyLogFile.fromEnvironment());
         } catch (PkiException | IOException e) {
+            throw new Main.UsageError(e.getMessage());
+        }
+    }
+
+    /** A client's TLS context from a bundle: its key and certificate, and its CA (unless {@code -d}). */
+    static Tls client(CommonOptions o, Bundle bundle, String serverName) {
+        try {
+            Optional<X509TrustManager> verifier = o.disableVerify ? Optional.empty()
+                    : Optional.of(new ServerCertificateVerifier(bundle.caCertificates(), serverName));
+            return Tls.client(Optional.of(bundle.identity()), verifier, o.alpn, KeyLogFile.fromEnvironment());
+        } catch (IOException e) {
             throw new Main.UsageError(e.getMessage());
         }
     }

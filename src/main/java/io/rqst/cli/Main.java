@@ -11,8 +11,10 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rqst", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = {"A virtual Ethernet (L2) VPN over one QUIC connection, compatible with RQST.", ""},
-        subcommands = {ServerCommand.class, ClientCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ServerCommand.class, ClientCommand.class, CaCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  rqst server --address 10.8.0.1/24", "  rqst client --address 10.8.0.2/24 vpn://rqst.example.com:3456",
+                "  rqst client --address 10.8.0.2/24 --bundle alice.rqst",
+                "  rqst ca init; rqst ca issue server --name rqst.example.com; rqst ca issue client --name alice",
                 "  rqst server -d        (test mode: no certificates)", "  rqst client -d vpn://192.0.2.1"})
 public final class Main implements Runnable {
     /** Exit code for a failure at run time (refused, cannot set up, lost for good). */

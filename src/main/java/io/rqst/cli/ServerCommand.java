@@ -5,6 +5,7 @@ import io.rqst.config.ListenAddress;
 import io.rqst.hostnet.HostNet;
 import io.rqst.hostnet.HostNetException;
 import io.rqst.hostnet.HostNets;
+import io.rqst.pki.CrlWatcher;
 import io.rqst.session.VpnServer;
 import io.rqst.tap.LinuxTap;
 import io.rqst.transport.QuicSettings;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,8 +27,12 @@ import picocli.CommandLine.Option;
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the VPN server: listen for clients on UDP port 3456 (IPv4 and IPv6) and connect each to the uplink TAP.",
                 "Clients are isolated from each other: each reaches the uplink side, never another client.",
-                "Credentials are read from the working directory by default: ca.crt server.key server.crt.", ""})
+                "Credentials are read from the working directory by default: ca.crt server.key server.crt.",
+                "Clients whose certificate the CRL revokes are refused, and disconnected when it changes (see --crl).", ""})
 final class ServerCommand implements Callable<Integer> {
+    /** How often the CRL file is looked at: a revoked client is gone within about this plus a round trip. */
+    static final Duration CRL_POLL = Duration.ofSeconds(1);
+
     @picocli.CommandLine.Mixin
     CommonOptions common = new CommonOptions();
 
@@ -35,6 +41,11 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--key", paramLabel = "FILE", defaultValue = "server.key", description = "Server private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: ${DEFAULT-VALUE}).")
     Path key;
+
+    @Option(names = "--crl", paramLabel = "FILE",
+            description = "Certificate revocation list to refuse revoked clients with; re-read within a second when it changes, without a restart."
+                    + " Default: crl.pem beside the --ca file, else ca/crl.pem there (where 'rqst ca' keeps it), if either exists.")
+    Path crl;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "3456", description = "UDP port (default: ${DEFAULT-VALUE}).")
     int port;
@@ -70,7 +81,8 @@ final class ServerCommand implements Callable<Integer> {
         checkTapName(tap);
         List<Cidr> cidrs = parseCidrs(addresses);
         List<InetSocketAddress> bind = listenAddresses();
-        Tls tls = Credentials.server(common, cert, key);
+        Credentials.Server credentials = Credentials.server(common, cert, key, crl);
+        Tls tls = credentials.tls();
         if (common.disableVerify) {
             Warnings.testMode("server", "any client can connect: client certificates are not checked");
         }
@@ -83,14 +95,20 @@ final class ServerCommand implements Callable<Integer> {
         }
         VpnServer server = new VpnServer(new VpnServer.Config(bind, quic, tap, mtu, cidrs, maxMacs, Optional.ofNullable(common.pcap)),
                 tls, common.taps(), hostNet);
+        // a reconnecting client resumes its TLS session, for which BoringSSL does not ask the verifier again:
+        // the server judges the certificate again at accept (dates, CRL), and its live sessions when the CRL changes
+        credentials.verifier().ifPresent(v -> server.admission(v::recheck));
+        Optional<CrlWatcher> crlWatcher = credentials.crl();
         try {
             server.start();
         } catch (IOException | HostNetException e) {
             System.err.println("rqst: " + e.getMessage());
             return Main.EXIT_FAILURE;
         }
+        crlWatcher.ifPresent(w -> w.start(CRL_POLL, server::recheck));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            crlWatcher.ifPresent(CrlWatcher::close);
             server.close();
             stopped.countDown();
         }, "rqst-shutdown"));

@@ -68,7 +68,7 @@ public record Identity(PrivateKey key, List<X509Certificate> chain) {
     }
 
     /** Whether the private key and the public key are a pair: a signature made with one verifies with the other. */
-    static boolean belongTogether(PrivateKey key, PublicKey publicKey) {
+    public static boolean belongTogether(PrivateKey key, PublicKey publicKey) {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";

@@ -24,8 +24,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * What both peer verifiers share: the peer's chain is validated with PKIX against our CA certificates (the
- * contents of {@code ca.crt}; revocation is not checked), then put through the verifier's
- * {@link CertificateCheck}s. Certificates made the RQST manual's way pass: an X.509 v1 client certificate without
+ * contents of {@code ca.crt}; revocation is left to a check such as {@link Crl#check}), then put through the
+ * verifier's {@link CertificateCheck}s. Certificates made the RQST manual's way pass: an X.509 v1 client certificate without
  * extensions, and a server certificate with a subjectAltName and no extended key usage.
  *
  * <p>A refusal throws a {@link CertificateException} whose message is one readable line (for example
@@ -69,6 +69,32 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
      */
     public final Optional<String> lastFailure() {
         return Optional.ofNullable(lastFailure);
+    }
+
+    /**
+     * Judges again a certificate whose chain this verifier accepted earlier: its validity dates now, then the
+     * checks (extended key usage, revocation, ...). For a session that outlives the handshake, and for a resumed
+     * TLS session, for which the TLS stack does not ask the verifier again.
+     *
+     * @param cert the peer's own certificate
+     * @return why it is refused now, in the words of a refused handshake; empty if it still passes
+     */
+    public final Optional<String> recheck(X509Certificate cert) {
+        Date now = Date.from(clock.instant());
+        if (now.after(cert.getNotAfter())) {
+            return Optional.of(peer + " certificate " + Names.quoted(cert) + " expired on " + cert.getNotAfter().toInstant());
+        }
+        if (now.before(cert.getNotBefore())) {
+            return Optional.of(peer + " certificate " + Names.quoted(cert) + " is not valid before "
+                    + cert.getNotBefore().toInstant());
+        }
+        for (CertificateCheck check : checks) {
+            Optional<String> refusal = check.check(List.of(cert));
+            if (refusal.isPresent()) {
+                return refusal;
+            }
+        }
+        return Optional.empty();
     }
 
     /** The CA certificates; a TLS server advertises their names when it asks for a client certificate. */

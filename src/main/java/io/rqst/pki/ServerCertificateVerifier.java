@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The client's check of the server certificate: the chain must lead to one of our CA certificates and be valid
- * now, and the certificate must name the host we connect to in its subjectAltName (RFC 6125: DNS names compared
+ * now, a certificate with an extended key usage must allow {@code serverAuth} (one without the extension, like the
+ * RQST manual's, passes), and the certificate must name the host we connect to in its subjectAltName (RFC 6125: DNS names compared
  * case-insensitively, a wildcard only as the whole left-most label; IP literals compared as addresses against IP
  * entries; the subject CN is never used). Then the {@link CertificateCheck}s given run.
  * Only {@code checkServerTrusted} verifies; {@code checkClientTrusted} always refuses.
@@ -35,7 +36,7 @@ public final class ServerCertificateVerifier extends PeerCertificateVerifier {
      *
      * @param caCerts      the CA certificates (ca.crt) that issue server certificates
      * @param expectedHost the server's name (or IP literal) as the user gave it
-     * @param extraChecks  rules applied, in order, after validation and the name check
+     * @param extraChecks  rules applied, in order, after validation, the extended key usage and the name check
      * @param clock        the time certificates must be valid at
      */
     public ServerCertificateVerifier(List<X509Certificate> caCerts, String expectedHost,
@@ -58,6 +59,7 @@ public final class ServerCertificateVerifier extends PeerCertificateVerifier {
 
     private static List<CertificateCheck> withHostCheck(String host, List<CertificateCheck> extraChecks) {
         List<CertificateCheck> checks = new ArrayList<>();
+        checks.add(Purposes.require("server", Purposes.RFC5280_SERVER_AUTH));
         checks.add(CertificateCheck.of(CertificateRefusedException.Reason.NAME_MISMATCH,
                 chain -> HostNames.mismatch(chain.getFirst(), host)));
         checks.addAll(extraChecks);

@@ -211,6 +211,16 @@ final class ServerSession implements ConnectionListener, FrameBatch.Target {
         connection.close(AppErrors.REPLACED, "replaced by a newer connection");
     }
 
+    /** Closes this session because its certificate may no longer hold one (e.g. it was revoked). */
+    void revoke(String reason) {
+        if (!connection.isOpen()) {
+            return;
+        }
+        closeNote = reason;
+        connection.sendControl(new ControlMessage.Close(ControlProtocol.CODE_POLICY, reason));
+        connection.close(AppErrors.REJECTED, reason);
+    }
+
     /** Closes this session because the server stops. */
     void shutdown() {
         closeNote = "server stopping";

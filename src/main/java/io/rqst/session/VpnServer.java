@@ -38,6 +38,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +83,8 @@ public final class VpnServer implements AutoCloseable {
     private long uplinkDrops;
     /** Set when {@link #close()} begins: connections accepted from then on are told goodbye at once. */
     private volatile boolean closing;
+    /** Judges a client's certificate at accept and at {@link #recheck()}: why it may not hold a session, or empty. */
+    private volatile Function<X509Certificate, Optional<String>> admission = cert -> Optional.empty();
 
     public VpnServer(Config config, Tls tls, TapFactory taps, HostNet hostNet) {
         this.config = config;
@@ -116,6 +119,28 @@ public final class VpnServer implements AutoCloseable {
         LOG.info("listening on {} (QUIC, ALPN {}), uplink {} mtu {} mac {}{}", transport.localAddresses().stream()
                         .map(VpnServer::format).toList(), config.quic().alpn(), uplink.name(), uplink.mtu(),
                 Mac.toString(uplink.macAddress()), config.addresses().isEmpty() ? "" : " address " + config.addresses());
+    }
+
+    /**
+     * Sets the rule a client's certificate must pass to hold a session, e.g. "not revoked by the CRL in force".
+     * It is applied when a connection is accepted (also to a resumed TLS session, for which the certificate
+     * verifier is not asked again) and to every live session at {@link #recheck()}.
+     *
+     * @param rule why a certificate may not hold a session (one line naming it), or empty to let it
+     */
+    public void admission(Function<X509Certificate, Optional<String>> rule) {
+        this.admission = rule;
+    }
+
+    /**
+     * Applies the admission rule to every live session again (after the CRL changed): a session whose
+     * certificate it refuses is closed as rejected, with the rule's reason for the client and the log.
+     */
+    public void recheck() {
+        Function<X509Certificate, Optional<String>> rule = admission;
+        for (ServerSession s : sessions.values()) {
+            s.connection().executor().execute(() -> s.connection().peerCertificate().flatMap(rule).ifPresent(s::revoke));
+        }
     }
 
     /** The UDP addresses actually listened on. */
@@ -204,6 +229,11 @@ public final class VpnServer implements AutoCloseable {
                 c.close(AppErrors.SHUTDOWN, "server stopping"); // a goodbye the client retries, not a refusal
                 return null;
             }
+            Optional<String> refusal = c.peerCertificate().flatMap(admission);
+            if (refusal.isPresent()) {
+                c.close(AppErrors.REJECTED, refusal.get()); // refused() below logs it
+                return null;
+            }
             String user = c.peerCertificate().map(VpnServer::commonName).orElse("anonymous");
             String id = newId();
             String token = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(16));
@@ -221,7 +251,9 @@ public final class VpnServer implements AutoCloseable {
 
         @Override
         public void refused(InetSocketAddress peer, CloseInfo why) {
-            LOG.warn("refused {}: {}", format(peer), why.kind() == CloseInfo.Kind.HANDSHAKE ? why.reason() : why.describe());
+            boolean ours = why.kind() == CloseInfo.Kind.HANDSHAKE
+                    || (why.kind() == CloseInfo.Kind.LOCAL && why.application() && why.code() == AppErrors.REJECTED);
+            LOG.warn("refused {}: {}", format(peer), ours ? why.reason() : why.describe());
         }
     }
 

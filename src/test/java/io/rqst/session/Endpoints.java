@@ -121,8 +121,13 @@ final class Endpoints {
         final MemoryTap uplink;
 
         Server(int port) throws Exception {
+            this(port, serverTls());
+        }
+
+        /** A server with its own TLS (e.g. one that requires client certificates). */
+        Server(int port, Tls tls) throws Exception {
             server = new VpnServer(new VpnServer.Config(List.of(new InetSocketAddress(LOOPBACK, port)), QUIC, "rqst-up0", 1280,
-                    List.of(Cidr.parse("10.8.0.1/24")), 64, Optional.empty()), serverTls(), taps, hostNet);
+                    List.of(Cidr.parse("10.8.0.1/24")), 64, Optional.empty()), tls, taps, hostNet);
             server.start();
             uplink = taps.opened.getFirst();
         }
@@ -150,9 +155,18 @@ final class Endpoints {
         }
 
         Client(VpnClient.Config config, long mac, Consumer<String> onTapOpen) {
+            this(config, mac, onTapOpen, clientTls());
+        }
+
+        /** A client with its own TLS (e.g. one that presents a certificate). */
+        Client(VpnClient.Config config, long mac, Tls tls) {
+            this(config, mac, name -> { }, tls);
+        }
+
+        private Client(VpnClient.Config config, long mac, Consumer<String> onTapOpen, Tls tls) {
             taps = new MemoryTaps(mac);
             taps.onOpen = onTapOpen;
-            client = new VpnClient(config, clientTls(), taps, hostNet);
+            client = new VpnClient(config, tls, taps, hostNet);
             thread = Thread.ofPlatform().daemon(true).name("test-client-" + config.tapName()).start(() -> {
                 try {
                     client.run();

@@ -1,0 +1,340 @@
+package io.rqst.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rqst.ca.Openssl;
+import io.rqst.hostnet.CommandRunner;
+import io.rqst.it.VpnBed.Site;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The built-in CA as a user runs it: {@code rqst ca init / issue / revoke / bundle} through the real launcher
+ * make the server's and the clients' files, and the server (in its namespace, reading {@code ca/crl.pem} by
+ * default) accepts what it should and refuses, through a real connection, each of: a revoked certificate, an
+ * expired one, one not valid yet, a server certificate used as a client's (EKU), a client of another CA, and
+ * (on the client side) a server reached by a name its certificate does not hold. A client connected when its
+ * certificate is revoked is disconnected within 5 s with the reason, and its reconnect is refused; a bundle
+ * connects a client with nothing else. Also: the manual's own OpenSSL CA with a CRL made by {@code openssl ca
+ * -gencrl}, enforced the same way.
+ */
+@Tag("netns")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CaIT {
+    private static final String TAP = "rqst0";
+    /** How long a refused client may take to give up. */
+    private static final Duration REFUSAL_BOUND = Duration.ofSeconds(25);
+    /** The issue's promise: a connected client whose certificate is revoked is gone within this. */
+    private static final Duration REVOCATION_BOUND = Duration.ofSeconds(5);
+    private static final Pattern STACK_TRACE = Pattern.compile("Exception|\tat |^\\s+at ", Pattern.MULTILINE);
+    private static final String PASSPHRASE = "it's a CA passphrase";
+
+    private Path work;
+    private VpnBed bed;
+    private Testbed tb;
+    private Site b;
+    private Site c;
+    private Site d;
+    private Path serverDir;
+    private Path passFile;
+    private Spawned server;
+
+    @BeforeAll
+    void makeCaAndStartServer(@TempDir Path work) throws IOException {
+        this.work = work;
+        bed = new VpnBed(work, "CaIT");
+        tb = bed.tb;
+        b = bed.site("b");
+        c = bed.site("c");
+        d = bed.site("d");
+        passFile = Files.writeString(work.resolve("ca-pass"), PASSPHRASE + "\n");
+        serverDir = bed.emptyDir("server-files");
+        // the README's three commands, in the server's working directory
+        ca(serverDir, "init", "--ec", "--name", "IT CA");
+        ca(serverDir, "issue", "server", "--name", VpnBed.NAME, "--san", "DNS:" + VpnBed.NAME4 + ",DNS:" + VpnBed.NAME6);
+        issueClient("alice");
+        issueClient("carol");
+        issueClient("mallory");
+        issueClient("old", "--not-before", "2020-01-01", "--not-after", "2021-01-01T00:00:00Z");
+        issueClient("early", "--not-before", "2035-01-01", "--not-after", "2035-06-01");
+        String revoked = ca(serverDir, "revoke", "mallory", "--reason", "keyCompromise");
+        assertTrue(revoked.startsWith("revoked client \"mallory\" (serial 0x"), revoked);
+        String list = ca(serverDir, "list");
+        assertTrue(list.lines().anyMatch(l -> l.contains("CN=old") && l.endsWith(" expired")), list);
+        assertTrue(list.lines().anyMatch(l -> l.contains("CN=early") && l.endsWith(" not yet valid")), list);
+        assertTrue(list.lines().anyMatch(l -> l.contains("CN=mallory") && l.endsWith("(keyCompromise)")), list);
+
+        server = bed.startServer(serverDir, "--address", "10.8.0.1/24");
+        server.awaitLog(Pattern.compile("INFO CRL ca/crl.pem: 1 revoked, number 2, "), VpnBed.START);
+    }
+
+    @AfterAll
+    void tearDown() {
+        if (bed != null) {
+            bed.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- accepted
+
+    /** Promise: {@code rqst ca bundle} writes one file with which {@code rqst client --bundle FILE} connects, nothing else given. */
+    @Test
+    void aBundleConnectsAClientWithNothingElse() throws IOException {
+        ca(serverDir, "bundle", "alice", "--server", "vpn://" + VpnBed.NAME, "--out", "alice.rqst");
+        Path clientDir = bed.emptyDir("b-bundle");
+        Files.move(serverDir.resolve("alice.rqst"), clientDir.resolve("alice.rqst"));
+        assertEquals("rw-------", mode(clientDir.resolve("alice.rqst")));
+        int mark = VpnBed.mark(server);
+        Spawned client = bed.client(b.ns(), clientDir, "client-bundle", "--bundle", "alice.rqst", "--address", "10.8.0.2/24");
+        try {
+            client.awaitLog(VpnBed.CONNECTED, VpnBed.START);
+            VpnBed.awaitLogAfter(server, mark, Pattern.compile("INFO session \\w+ open: user alice from " + Pattern.quote(b.v4())),
+                    Duration.ofSeconds(5));
+            bed.awaitPing(b.ns(), "10.8.0.1", Duration.ofSeconds(10));
+            bed.assertPings(b.ns(), "10.8.0.1", 3);
+            try (Stream<Path> files = Files.list(clientDir)) {
+                assertEquals(List.of("alice.rqst"), files.map(p -> p.getFileName().toString())
+                        .filter(n -> !n.startsWith("state-")).toList(), "the client needed no other file");
+            }
+        } finally {
+            client.signal("INT");
+            assertTrue(client.waitFor(Duration.ofSeconds(15)), client.logTail());
+        }
+        assertFalse(client.log().contains("rqst: "), client.log());
+    }
+
+    // ---------------------------------------------------------------- refused by the server
+
+    /** Promise: a revoked certificate is refused, and both ends say it is revoked. */
+    @Test
+    void aRevokedCertificateIsRefused() {
+        Attempt a = attempt(clientDir("mallory"), "vpn://" + VpnBed.NAME);
+        a.assertClientSays("revoked");
+        a.assertServerSays("client certificate \"CN=mallory\" \\(serial 0x[0-9A-F]+\\) is revoked \\(keyCompromise, 20\\d\\d-");
+    }
+
+    /** Promise: an expired certificate is refused with its date. */
+    @Test
+    void anExpiredCertificateIsRefused() {
+        Attempt a = attempt(clientDir("old"), "vpn://" + VpnBed.NAME);
+        a.assertClientSays("expired");
+        a.assertServerSays(Pattern.quote("client certificate \"CN=old\" expired on 2021-01-01T00:00:00Z"));
+    }
+
+    /** Promise: a certificate that is not valid yet is refused with its date. */
+    @Test
+    void aCertificateNotValidYetIsRefused() {
+        Attempt a = attempt(clientDir("early"), "vpn://" + VpnBed.NAME);
+        a.assertClientSays("not yet valid");
+        a.assertServerSays(Pattern.quote("client certificate \"CN=early\" is not valid before 2035-01-01T00:00:00Z"));
+    }
+
+    /** Promise: a server certificate (EKU serverAuth only) cannot log in as a client. */
+    @Test
+    void aServerCertificateCannotLogInAsAClient() {
+        Path dir = bed.dir("c-server-cert", Map.of("ca.crt", serverDir.resolve("ca.crt"),
+                "client.crt", serverDir.resolve("server.crt"), "client.key", serverDir.resolve("server.key")));
+        Attempt a = attempt(dir, "vpn://" + VpnBed.NAME);
+        a.assertClientSays("not meant for client use", "extended key usage");
+        a.assertServerSays(Pattern.quote("client certificate \"CN=" + VpnBed.NAME + "\" is not for client use: its extended key"
+                + " usage is serverAuth only"));
+    }
+
+    /** Promise: a client certificate of another CA made by rqst ca is refused (and the names of the CAs are given). */
+    @Test
+    void aClientOfAnotherCaIsRefused() {
+        Path other = bed.emptyDir("other-ca");
+        ca(other, "init", "--ec", "--name", "Other CA");
+        Path out = other.resolve("alice");
+        ca(other, "issue", "client", "--name", "alice", "--out", out.toString());
+        Path dir = bed.dir("c-other-ca", Map.of("ca.crt", serverDir.resolve("ca.crt"),
+                "client.crt", out.resolve("client.crt"), "client.key", out.resolve("client.key")));
+        Attempt a = attempt(dir, "vpn://" + VpnBed.NAME);
+        a.assertClientSays("not issued by the server's CA");
+        a.assertServerSays(Pattern.quote("client certificate \"CN=alice\" is not issued by our CA \"CN=IT CA\" (it is issued by"
+                + " \"CN=Other CA\")"));
+    }
+
+    // ---------------------------------------------------------------- refused by the client
+
+    /** Promise: the client checks the server's name against the SAN list that rqst ca issue wrote. */
+    @Test
+    void aServerNameNotInItsCertificateIsRefusedByTheClient() {
+        int mark = VpnBed.mark(server);
+        Attempt a = attempt(clientDir("alice"), "vpn://" + VpnBed.ALIAS);
+        a.assertClientSays("refusing the server", "names " + VpnBed.NAME + ", " + VpnBed.NAME4 + ", " + VpnBed.NAME6
+                + ", not \"" + VpnBed.ALIAS + "\"");
+        String after = server.log().substring(mark);
+        assertFalse(after.contains("open: user alice from " + c.v4()), after);
+    }
+
+    // ---------------------------------------------------------------- revocation while connected
+
+    /**
+     * Promise: revoking a connected client ({@code rqst ca revoke} rewrites ca/crl.pem, the server re-reads it)
+     * disconnects it within 5 s, with the reason on the client's stderr and in the server's log; its reconnect is
+     * refused with the reason in both logs.
+     */
+    @Test
+    void revokingAConnectedClientDisconnectsItWithinFiveSeconds() throws IOException {
+        Path dir = clientDir("carol");
+        int mark = VpnBed.mark(server);
+        Spawned carol = bed.client(d.ns(), dir, "client-carol", "--address", "10.8.0.4/24", "vpn://" + VpnBed.NAME4);
+        carol.awaitLog(VpnBed.CONNECTED, VpnBed.START);
+        Matcher open = VpnBed.awaitLogAfter(server, mark, Pattern.compile("INFO session (\\w+) open: user carol from "
+                + Pattern.quote(d.v4())), Duration.ofSeconds(5));
+        bed.awaitPing(d.ns(), "10.8.0.1", Duration.ofSeconds(10));
+
+        String out = ca(serverDir, "revoke", "carol", "--reason", "keyCompromise");
+        long revoked = System.nanoTime();
+        assertTrue(out.contains("revoked client \"carol\""), out);
+        assertTrue(carol.waitFor(REVOCATION_BOUND), "carol still runs " + REVOCATION_BOUND.toSeconds()
+                + " s after the revocation; her log ends with:\n" + carol.logTail() + "\nthe server's:\n" + server.logTail());
+        long ms = (System.nanoTime() - revoked) / 1_000_000;
+        System.out.println("CaIT: carol was disconnected " + ms + " ms after rqst ca revoke returned");
+        assertEquals(1, carol.exitCode().orElseThrow(), carol.logTail());
+        String stderr = carol.log();
+        List<String> reasons = stderr.lines().filter(l -> l.startsWith("rqst: ")).toList();
+        assertEquals(1, reasons.size(), stderr);
+        assertTrue(reasons.getFirst().matches("rqst: the server refused this client: client certificate \"CN=carol\" \\(serial"
+                + " 0x[0-9A-F]+\\) is revoked \\(keyCompromise, 20\\d\\d-.*\\)"), reasons.getFirst());
+        assertFalse(STACK_TRACE.matcher(stderr).find(), stderr);
+        VpnBed.awaitLogAfter(server, mark, Pattern.compile("INFO session " + open.group(1) + " closed: client certificate"
+                + " \"CN=carol\" \\(serial 0x[0-9A-F]+\\) is revoked \\(keyCompromise, "), Duration.ofSeconds(2));
+        VpnBed.awaitLogAfter(server, mark, Pattern.compile("INFO CRL ca/crl.pem changed: 2 revoked"), Duration.ofSeconds(2));
+        assertFalse(tb.linkExists(d.ns(), TAP), "carol's TAP is gone");
+
+        Attempt again = attempt(dir, "vpn://" + VpnBed.NAME);
+        again.assertClientSays("revoked");
+        again.assertServerSays("client certificate \"CN=carol\" \\(serial 0x[0-9A-F]+\\) is revoked \\(keyCompromise, ");
+    }
+
+    // ---------------------------------------------------------------- your own OpenSSL CA
+
+    /**
+     * Promise (README, "your own OpenSSL CA"): the manual's CA revokes bob with {@code openssl ca -revoke} and
+     * {@code -gencrl}; a server with that crl.pem beside its ca.crt refuses bob and accepts alice.
+     */
+    @Test
+    void theManualsOpensslCaRevokesWithItsOwnCrl() throws IOException {
+        Path pki = Openssl.copyManualPki(VpnBed.pki(), work.resolve("manual-pki"));
+        Files.writeString(pki.resolve("crlnumber"), "1000\n"); // README: the manual's setup.bat leaves it empty
+        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-revoke", "certs/client2.crt",
+                "-crl_reason", "superseded");
+        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-gencrl", "-out", "crl.pem");
+        Path dir = bed.dir("manual-server", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "server.crt", pki.resolve("certs/server.crt"),
+                "server.key", pki.resolve("private/server.key"), "crl.pem", pki.resolve("crl.pem")));
+        Spawned manual = bed.startServer(dir, "--port", "4456", "--tap", "rqst-up1", "--address", "10.9.0.1/24");
+        manual.awaitLog(Pattern.compile("INFO CRL crl.pem: 1 revoked, number 4096, "), Duration.ofSeconds(5));
+
+        Spawned bob = bed.client(c.ns(), bed.clientDir("c-manual-bob", "certs/client2.crt", "private/client2.key"), "manual-bob",
+                "vpn://" + VpnBed.NAME + ":4456");
+        assertTrue(bob.waitFor(REFUSAL_BOUND), bob.logTail());
+        assertEquals(1, bob.exitCode().orElseThrow(), bob.logTail());
+        assertTrue(bob.log().contains("rqst: the server refused this client's certificate: it has been revoked"), bob.log());
+        manual.awaitLog(Pattern.compile("WARN refused " + Pattern.quote(c.v4()) + ":\\d+: client certificate \"CN=bob\" \\(serial"
+                + " 0x1002\\) is revoked \\(superseded, "), Duration.ofSeconds(5));
+
+        Spawned alice = bed.client(c.ns(), bed.clientDir("c-manual-alice", "certs/client.crt", "private/client.key"),
+                "manual-alice", "--address", "10.9.0.2/24", "vpn://" + VpnBed.NAME + ":4456");
+        alice.awaitLog(VpnBed.CONNECTED, VpnBed.START);
+        bed.awaitPing(c.ns(), "10.9.0.1", Duration.ofSeconds(10));
+        alice.signal("INT");
+        assertTrue(alice.waitFor(Duration.ofSeconds(15)), alice.logTail());
+        manual.signal("INT");
+        assertTrue(manual.waitFor(Duration.ofSeconds(15)), manual.logTail());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Runs {@code rqst ca ARGS} (the real launcher) in {@code dir} with the CA passphrase file; requires exit 0; returns stdout. */
+    private String ca(Path dir, String... args) {
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "rqst-ca", dir.toString(),
+                VpnBed.launcher().toString(), "ca"));
+        argv.addAll(List.of(args));
+        if (List.of("init", "issue", "revoke", "crl").contains(args[0])) {
+            argv.add("--passphrase-file=" + passFile);
+        }
+        CommandRunner.Result r = Testbed.runLocal(Duration.ofSeconds(120), argv.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), () -> "rqst ca " + String.join(" ", args) + " in " + dir + ": " + r.stderr() + r.stdout());
+        return r.stdout();
+    }
+
+    private void issueClient(String name, String... extra) {
+        List<String> args = new ArrayList<>(List.of("issue", "client", "--name", name, "--out", "clients/" + name));
+        args.addAll(List.of(extra));
+        ca(serverDir, args.toArray(String[]::new));
+    }
+
+    /** A client's working directory as rqst ca issue client --out made it. */
+    private Path clientDir(String name) {
+        Path issued = serverDir.resolve("clients").resolve(name);
+        return bed.dir("c-" + name + "-" + System.nanoTime(), Map.of("ca.crt", issued.resolve("ca.crt"),
+                "client.crt", issued.resolve("client.crt"), "client.key", issued.resolve("client.key")));
+    }
+
+    /** One refused attempt from site C. */
+    private final class Attempt {
+        final Spawned client;
+        final int serverMark;
+
+        Attempt(Spawned client, int serverMark) {
+            this.client = client;
+            this.serverMark = serverMark;
+        }
+
+        /** Exit code 1, one "rqst: " line holding every keyword, no stack trace, no TAP. */
+        void assertClientSays(String... keywords) {
+            String stderr = client.log();
+            assertEquals(1, client.exitCode().orElseThrow(), () -> "exit code of the refused client; stderr:\n" + stderr);
+            List<String> reasons = stderr.lines().filter(l -> l.startsWith("rqst: ")).toList();
+            assertEquals(1, reasons.size(), () -> "one 'rqst: ' line on stderr:\n" + stderr);
+            for (String k : keywords) {
+                assertTrue(reasons.getFirst().toLowerCase(Locale.ROOT).contains(k.toLowerCase(Locale.ROOT)),
+                        () -> "the reason does not say '" + k + "': " + reasons.getFirst());
+            }
+            assertFalse(STACK_TRACE.matcher(stderr).find(), () -> "a stack trace on stderr:\n" + stderr);
+            assertFalse(stderr.contains(" is up"), () -> "the refused client brought a TAP up:\n" + stderr);
+            assertFalse(tb.linkExists(c.ns(), TAP), "the refused client left a TAP");
+        }
+
+        /** The server logged one refusal of C matching {@code reason} (a regex), and opened no session for it. */
+        void assertServerSays(String reason) {
+            Pattern refused = Pattern.compile("WARN refused " + Pattern.quote(c.v4()) + ":\\d+: " + reason);
+            VpnBed.awaitLogAfter(server, serverMark, refused, Duration.ofSeconds(10));
+            String after = server.log().substring(serverMark);
+            assertEquals(1, VpnBed.lines(after, Pattern.compile("WARN refused " + Pattern.quote(c.v4()) + ":")).size(), after);
+            assertEquals(List.of(), VpnBed.lines(after, Pattern.compile("open: user \\S+ from " + Pattern.quote(c.v4()) + ":")),
+                    "the server opened a session for the refused client");
+        }
+    }
+
+    private Attempt attempt(Path dir, String... clientArgs) {
+        int mark = VpnBed.mark(server);
+        Spawned client = bed.client(c.ns(), dir, "refused", clientArgs);
+        assertTrue(client.waitFor(REFUSAL_BOUND), () -> "the refused client still runs after " + REFUSAL_BOUND.toSeconds()
+                + " s; its log ends with:\n" + client.logTail());
+        return new Attempt(client, mark);
+    }
+
+    private static String mode(Path p) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+}
