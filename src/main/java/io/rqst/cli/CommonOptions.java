@@ -36,6 +36,12 @@ final class CommonOptions {
     @Option(names = "--datagram-queue", hidden = true, defaultValue = "2048", description = "Frames quiche queues per direction.")
     int datagramQueue;
 
+    @Option(names = "--gso-segments", hidden = true, defaultValue = "32", description = "QUIC packets per UDP GSO send.")
+    int gsoSegments;
+
+    @Option(names = "--cc", hidden = true, defaultValue = "cubic", description = "Outer congestion control: cubic, reno, bbr.")
+    String cc;
+
     @Option(names = "--no-tap-offload", hidden = true,
             description = "Open the TAP without TSO/GRO offloads (for comparison and debugging).")
     boolean noTapOffload;
@@ -66,6 +72,7 @@ final class CommonOptions {
         if (idle.toMillis() < 3000) {
             throw new Main.UsageError("--idle-timeout " + idleTimeout + " is too short (at least 3s)");
         }
-        return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn).withUdpGro(!noUdpGro).withDatagramQueue(datagramQueue);
+        return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn).withUdpGro(!noUdpGro).withDatagramQueue(datagramQueue)
+                .withGso(gsoSegments, cc);
     }
 }

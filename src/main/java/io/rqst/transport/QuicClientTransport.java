@@ -51,6 +51,7 @@ public final class QuicClientTransport {
                 .initialMaxStreamsBidirectional(0)
                 .initialMaxStreamsUnidirectional(0)
                 .datagram(settings.datagramQueue(), settings.datagramQueue())
+                .congestionControlAlgorithm(settings.ccAlgorithm())
                 .build();
         Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
                 .handler(QuicServerTransport.withQuietTail(codec));
@@ -120,7 +121,7 @@ public final class QuicClientTransport {
                     .streamHandler(new io.netty.channel.ChannelInboundHandlerAdapter())
                     .remoteAddress(server);
             if (EventLoops.epoll()) {
-                qb.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(16));
+                qb.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(settings.gsoSegments()));
             }
             Future<QuicChannel> f = qb.connect();
             f.addListener(cf -> {

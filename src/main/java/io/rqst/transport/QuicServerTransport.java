@@ -77,6 +77,7 @@ public final class QuicServerTransport implements AutoCloseable {
                 .initialMaxStreamsBidirectional(4)
                 .initialMaxStreamsUnidirectional(0)
                 .datagram(s.datagramQueue(), s.datagramQueue())
+                .congestionControlAlgorithm(s.ccAlgorithm())
                 // no tokenHandler: no Retry round trip (QUIC's 3x amplification limit still applies)
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
@@ -92,7 +93,7 @@ public final class QuicServerTransport implements AutoCloseable {
                     }
                 });
         if (EventLoops.epoll()) {
-            b.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(16));
+            b.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(s.gsoSegments()));
         }
         return b.build();
     }

@@ -11,9 +11,11 @@ import java.time.Duration;
  * @param datagramQueue   frames quiche may queue per direction before it drops
  * @param socketBuffer    SO_SNDBUF/SO_RCVBUF asked for on the UDP socket (the kernel may cap it)
  * @param udpGro          let the kernel coalesce received UDP packets (epoll only)
+ * @param gsoSegments     QUIC packets per UDP GSO send (1-64, epoll only)
+ * @param congestionControl the outer congestion controller: cubic, reno or bbr
  */
 public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload, int datagramQueue, int socketBuffer,
-                           boolean udpGro) {
+                           boolean udpGro, int gsoSegments, String congestionControl) {
 
     /** The ALPN token of RQST ({@code src/bin/vpn-server.rs}: {@code b"\x03vpn"}). */
     public static final String RQST_ALPN = "vpn";
@@ -26,6 +28,9 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     public QuicSettings {
+        if (gsoSegments < 1 || gsoSegments > 64) {
+            throw new IllegalArgumentException("GSO segments " + gsoSegments + " out of range 1-64");
+        }
         if (idleTimeout.toMillis() < 1000) {
             throw new IllegalArgumentException("idle timeout " + idleTimeout.toMillis() + "ms is below the 1s minimum");
         }
@@ -36,23 +41,36 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
 
     /** The defaults: RQST's wire parameters plus a 30 s idle timeout. */
     public static QuicSettings defaults() {
-        return new QuicSettings(RQST_ALPN, DEFAULT_IDLE_TIMEOUT, RQST_MAX_UDP_PAYLOAD, 2048, 4 << 20, true);
+        return new QuicSettings(RQST_ALPN, DEFAULT_IDLE_TIMEOUT, RQST_MAX_UDP_PAYLOAD, 2048, 4 << 20, true, 16, "cubic");
     }
 
     public QuicSettings withIdleTimeout(Duration d) {
-        return new QuicSettings(alpn, d, maxUdpPayload, datagramQueue, socketBuffer, udpGro);
+        return new QuicSettings(alpn, d, maxUdpPayload, datagramQueue, socketBuffer, udpGro, gsoSegments, congestionControl);
     }
 
     public QuicSettings withAlpn(String a) {
-        return new QuicSettings(a, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer, udpGro);
+        return new QuicSettings(a, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer, udpGro, gsoSegments, congestionControl);
     }
 
     public QuicSettings withUdpGro(boolean gro) {
-        return new QuicSettings(alpn, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer, gro);
+        return new QuicSettings(alpn, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer, gro, gsoSegments, congestionControl);
+    }
+
+    public QuicSettings withGso(int segments, String cc) {
+        return new QuicSettings(alpn, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer, udpGro, segments, cc);
     }
 
     public QuicSettings withDatagramQueue(int frames) {
-        return new QuicSettings(alpn, idleTimeout, maxUdpPayload, frames, socketBuffer, udpGro);
+        return new QuicSettings(alpn, idleTimeout, maxUdpPayload, frames, socketBuffer, udpGro, gsoSegments, congestionControl);
+    }
+
+    /** The congestion controller for Netty's builders. */
+    io.netty.handler.codec.quic.QuicCongestionControlAlgorithm ccAlgorithm() {
+        return switch (congestionControl) {
+            case "reno" -> io.netty.handler.codec.quic.QuicCongestionControlAlgorithm.RENO;
+            case "bbr" -> io.netty.handler.codec.quic.QuicCongestionControlAlgorithm.BBR;
+            default -> io.netty.handler.codec.quic.QuicCongestionControlAlgorithm.CUBIC;
+        };
     }
 
     /** How often to send a keepalive so that an idle but healthy connection never times out. */
