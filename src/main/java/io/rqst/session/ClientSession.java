@@ -38,8 +38,10 @@ final class ClientSession implements ConnectionListener, FrameBatch.Target {
     private String rejection;
     private String serverNote;
     private boolean oversizeReported;
-    /** Reader thread only. */
+    /** Reader only. */
     private FrameBatch pending;
+    /** Reader only, when it runs on this connection's loop: frames were sent and need a flush. */
+    private boolean unflushed;
 
     ClientSession(VpnClient client, boolean compat, Optional<String> resume) {
         this.client = client;
@@ -135,8 +137,17 @@ final class ClientSession implements ConnectionListener, FrameBatch.Target {
 
     // ---- TAP → server (reader thread, then event loop)
 
-    /** Reader thread: adds one frame to the batch for this connection, waiting for a free batch. */
+    /**
+     * Reader: one frame for the server. On this connection's own loop (the TAP polled there) it is
+     * sent at once; from a reader thread it joins a batch, waiting for a free one.
+     */
     void enqueue(ByteBuf frame) {
+        Connection c = connection;
+        if (c.inExecutor()) {
+            unflushed = true;
+            sendOne(frame, c, c.maxDatagramSize(), c.isOpen());
+            return;
+        }
         FrameBatch b = pending;
         while (b == null) {
             if (closed.isDone()) {
@@ -156,8 +167,13 @@ final class ClientSession implements ConnectionListener, FrameBatch.Target {
         }
     }
 
-    /** Reader thread: hands the pending batch to the event loop. */
+    /** Reader: at the end of a read, flushes what was sent inline, or hands the batch to the loop. */
     void submit() {
+        if (unflushed) {
+            unflushed = false;
+            connection.flush();
+            return;
+        }
         FrameBatch b = pending;
         if (b == null) {
             return;
@@ -176,30 +192,34 @@ final class ClientSession implements ConnectionListener, FrameBatch.Target {
         boolean open = c.isOpen();
         int max = c.maxDatagramSize();
         for (int i = 0; i < count; i++) {
-            ByteBuf f = frames[i];
-            int len = f.readableBytes();
-            if (!open) {
-                f.release();
-                continue;
-            }
-            if (len > max) {
-                counters.oversize++;
-                if (!oversizeReported) {
-                    oversizeReported = true;
-                    LOG.warn("a {}-byte frame does not fit in the server's {}-byte DATAGRAMs; such frames are dropped and counted"
-                            + " (the tunnel MTU should be {} or less)", len, max, Mtu.forDatagram(max));
-                }
-                f.release();
-                continue;
-            }
-            client.capture(f);
-            counters.framesOut++;
-            counters.bytesOut += len;
-            c.sendDatagram(f);
+            sendOne(frames[i], c, max, open);
         }
         if (open) {
             c.flush();
         }
+    }
+
+    /** On the loop: one frame to the server (counted, captured), or dropped and counted. */
+    private void sendOne(ByteBuf f, Connection c, int max, boolean open) {
+        int len = f.readableBytes();
+        if (!open) {
+            f.release();
+            return;
+        }
+        if (len > max) {
+            counters.oversize++;
+            if (!oversizeReported) {
+                oversizeReported = true;
+                LOG.warn("a {}-byte frame does not fit in the server's {}-byte DATAGRAMs; such frames are dropped and counted"
+                        + " (the tunnel MTU should be {} or less)", len, max, Mtu.forDatagram(max));
+            }
+            f.release();
+            return;
+        }
+        client.capture(f);
+        counters.framesOut++;
+        counters.bytesOut += len;
+        c.sendDatagram(f);
     }
 
     /** Ends the connection because the user stops the client. */

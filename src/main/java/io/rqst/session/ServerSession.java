@@ -35,8 +35,10 @@ final class ServerSession implements ConnectionListener, FrameBatch.Target {
     private final Port<ServerSession> port;
     final SessionCounters counters = new SessionCounters();
     private final FrameBatch.Pool pool = new FrameBatch.Pool(BATCHES_IN_FLIGHT, this);
-    /** Reader thread only: the batch being filled for this session in the current read. */
+    /** Reader only: the batch being filled for this session in the current read. */
     FrameBatch pending;
+    /** Reader only, when it runs on this session's loop: frames were sent and need a flush. */
+    private boolean unflushed;
     private boolean helloSeen;
     private boolean oversizeReported;
     private String closeNote;
@@ -60,8 +62,19 @@ final class ServerSession implements ConnectionListener, FrameBatch.Target {
 
     // ---- uplink → client (reader thread, then event loop)
 
-    /** Reader thread: adds one frame to this session's batch; the session owns it from here. */
+    /**
+     * Reader: one frame for this session, which owns it from here. On this session's own loop (the
+     * uplink polled there) it is sent at once; from a reader thread it joins a batch for the loop.
+     */
     void enqueue(ByteBuf frame) {
+        if (connection.inExecutor()) {
+            if (!unflushed) {
+                unflushed = true;
+                server.touched(this);
+            }
+            sendOne(frame, connection.maxDatagramSize(), connection.isOpen());
+            return;
+        }
         FrameBatch b = pending;
         if (b == null) {
             b = pool.tryAcquire();
@@ -79,8 +92,13 @@ final class ServerSession implements ConnectionListener, FrameBatch.Target {
         }
     }
 
-    /** Reader thread: hands the pending batch to the event loop. */
+    /** Reader: at the end of a read, flushes what was sent inline, or hands the batch to the loop. */
     void submit() {
+        if (unflushed) {
+            unflushed = false;
+            connection.flush();
+            return;
+        }
         FrameBatch b = pending;
         if (b == null) {
             return;
@@ -98,25 +116,29 @@ final class ServerSession implements ConnectionListener, FrameBatch.Target {
         int max = connection.maxDatagramSize();
         boolean open = connection.isOpen();
         for (int i = 0; i < count; i++) {
-            ByteBuf f = frames[i];
-            int len = f.readableBytes();
-            if (!open) {
-                f.release();
-                continue;
-            }
-            if (len > max) {
-                oversize(len, max);
-                f.release();
-                continue;
-            }
-            server.capture(f);
-            counters.framesOut++;
-            counters.bytesOut += len;
-            connection.sendDatagram(f);
+            sendOne(frames[i], max, open);
         }
         if (open) {
             connection.flush();
         }
+    }
+
+    /** On the loop: one frame to the client (counted, captured), or dropped and counted. */
+    private void sendOne(ByteBuf f, int max, boolean open) {
+        int len = f.readableBytes();
+        if (!open) {
+            f.release();
+            return;
+        }
+        if (len > max) {
+            oversize(len, max);
+            f.release();
+            return;
+        }
+        server.capture(f);
+        counters.framesOut++;
+        counters.bytesOut += len;
+        connection.sendDatagram(f);
     }
 
     private void oversize(int len, int max) {

@@ -91,6 +91,7 @@ public final class VpnClient implements AutoCloseable {
     private volatile TapDevice tap;
     private final ThreadLocal<FrameWriter> tapWriters = ThreadLocal.withInitial(() -> tap.writer());
     private TapReader reader;
+    private TapPoller poller;
     private Capture capture;
     private volatile ClientSession current;
     private List<InetAddress> lastResolved = List.of();
@@ -305,7 +306,20 @@ public final class VpnClient implements AutoCloseable {
         } catch (IOException | HostNetException e) {
             throw new ClientFailure(e.getMessage());
         }
-        reader = new TapReader(tap, new TapSink(), PooledByteBufAllocator.DEFAULT, "rqst-tap-reader");
+        startReading(tap);
+    }
+
+    /** Reads the TAP on the connections' event loop when it can (epoll), else on a thread of its own. */
+    private void startReading(TapDevice t) throws ClientFailure {
+        if (t instanceof io.rqst.tap.SelectableTap st && EventLoops.epoll() && !Boolean.getBoolean("rqst.tapThread")) {
+            try {
+                poller = TapPoller.start(st, new TapSink(), PooledByteBufAllocator.DEFAULT, group.next());
+                return;
+            } catch (Exception e) {
+                LOG.debug("cannot poll {} on the event loop ({}); using a reader thread", t.name(), e.toString());
+            }
+        }
+        reader = new TapReader(t, new TapSink(), PooledByteBufAllocator.DEFAULT, "rqst-tap-reader");
         reader.start();
     }
 
@@ -457,6 +471,9 @@ public final class VpnClient implements AutoCloseable {
             return;
         }
         closed = true;
+        if (poller != null) {
+            poller.stop();
+        }
         if (reader != null) {
             reader.close();
         }

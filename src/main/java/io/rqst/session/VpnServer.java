@@ -75,6 +75,7 @@ public final class VpnServer implements AutoCloseable {
     private final ThreadLocal<FrameWriter> uplinkWriters = ThreadLocal.withInitial(() -> uplink.writer());
     private Capture capture;
     private TapReader reader;
+    private TapPoller poller;
     private EventLoopGroup group;
     private QuicServerTransport transport;
     private volatile List<String> gateways = List.of();
@@ -109,8 +110,7 @@ public final class VpnServer implements AutoCloseable {
             }
             capture = Capture.open(config.pcap());
             group = EventLoops.group(1, "rqst-quic");
-            reader = new TapReader(uplink, new UplinkSink(), PooledByteBufAllocator.DEFAULT, "rqst-uplink-reader");
-            reader.start();
+            startReading();
             transport = QuicServerTransport.bind(config.quic(), tls, config.listen(), group, new Acceptor());
         } catch (IOException | HostNetException | RuntimeException e) {
             close();
@@ -141,6 +141,20 @@ public final class VpnServer implements AutoCloseable {
         for (ServerSession s : sessions.values()) {
             s.connection().executor().execute(() -> s.connection().peerCertificate().flatMap(rule).ifPresent(s::revoke));
         }
+    }
+
+    /** Reads the uplink on the (single) event loop when it can (epoll), else on a thread of its own. */
+    private void startReading() {
+        if (uplink instanceof io.rqst.tap.SelectableTap st && EventLoops.epoll() && !Boolean.getBoolean("rqst.tapThread")) {
+            try {
+                poller = TapPoller.start(st, new UplinkSink(), PooledByteBufAllocator.DEFAULT, group.next());
+                return;
+            } catch (Exception e) {
+                LOG.debug("cannot poll {} on the event loop ({}); using a reader thread", uplink.name(), e.toString());
+            }
+        }
+        reader = new TapReader(uplink, new UplinkSink(), PooledByteBufAllocator.DEFAULT, "rqst-uplink-reader");
+        reader.start();
     }
 
     /** The UDP addresses actually listened on. */
@@ -331,6 +345,10 @@ public final class VpnServer implements AutoCloseable {
             }
             transport.close();
             transport = null;
+        }
+        if (poller != null) {
+            poller.stop();
+            poller = null;
         }
         if (reader != null) {
             reader.close();

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.LongAdder;
  * without errno capture (which costs a small allocation per call in the JDK); only when one fails on
  * the read path is it repeated once with capture, into a segment allocated once per device.
  */
-public final class LinuxTap implements TapDevice {
+public final class LinuxTap implements SelectableTap {
 
     /** How long one {@code poll} waits before {@code read} returns 0: a backstop to the eventfd wake-up. */
     static final int POLL_TIMEOUT_MILLIS = 1000;
@@ -450,6 +450,30 @@ public final class LinuxTap implements TapDevice {
         return vnet && splitter.hasNext();
     }
 
+    @Override
+    public int fileDescriptor() {
+        return tapFd;
+    }
+
+    /** {@inheritDoc} Read errors other than "nothing ready" drop out as 0 here; {@link #read} reports them. */
+    @Override
+    public int readReady(ByteBuf[] bufs, int count) {
+        Taps.checkRead(bufs, count, frameCapacity);
+        if (!enter()) {
+            return 0;
+        }
+        try {
+            return drain(bufs, count);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public boolean hasPending() {
+        return pendingSegments();
+    }
+
     /** One read capturing errno: 1 if it got a frame, 0 on EAGAIN/EINTR or an oversize frame. */
     private int readOneWithErrno(ByteBuf buf) throws IOException {
         if (vnet) {
@@ -534,7 +558,7 @@ public final class LinuxTap implements TapDevice {
      */
     @Override
     public FrameWriter writer() {
-        return vnet ? new VnetWriter() : TapDevice.super.writer();
+        return vnet ? new VnetWriter() : SelectableTap.super.writer();
     }
 
     /** A vnet-mode writer: GRO coalescing, {@code writev} of header and payloads. One thread. */

@@ -21,6 +21,9 @@ public interface Connection {
     /** The single thread this connection lives on. */
     ScheduledExecutorService executor();
 
+    /** Whether the calling thread is {@link #executor()}'s thread. */
+    boolean inExecutor();
+
     /** The peer's UDP address (the latest, after NAT rebinding). */
     InetSocketAddress remoteAddress();
 

@@ -86,6 +86,11 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     }
 
     @Override
+    public boolean inExecutor() {
+        return channel.eventLoop().inEventLoop();
+    }
+
+    @Override
     public InetSocketAddress remoteAddress() {
         if (channel.remoteSocketAddress() instanceof InetSocketAddress a) {
             lastRemote = a;
