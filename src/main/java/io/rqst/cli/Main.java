@@ -45,7 +45,17 @@ public final class Main implements Runnable {
             System.arraycopy(args, 0, a, 1, args.length);
             args = a;
         }
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl;
+        if (args.length > 0 && (args[0].equals("server") || args[0].equals("client"))) {
+            // the tunnel commands build only their own model: picocli's reflection over every command
+            // (the CA's dozen) costs a noticeable part of a cold start, i.e. of the time to the first ping
+            Preload.start();
+            cl = new CommandLine(args[0].equals("server") ? new ServerCommand() : new ClientCommand());
+            cl.setCommandName("rqst " + args[0]);
+            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+        } else {
+            cl = new CommandLine(new Main());
+        }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();

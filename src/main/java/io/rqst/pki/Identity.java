@@ -78,6 +78,11 @@ public record Identity(PrivateKey key, List<X509Certificate> chain) {
         if (algorithm == null) {
             return false;
         }
+        if (key instanceof java.security.interfaces.RSAPrivateCrtKey k && publicKey instanceof java.security.interfaces.RSAPublicKey p) {
+            // an RSA key in CRT form carries its public half: compare instead of signing (a cold start's
+            // 2048/4096-bit signature costs tens of milliseconds before the JIT has compiled BigInteger)
+            return k.getModulus().equals(p.getModulus()) && k.getPublicExponent().equals(p.getPublicExponent());
+        }
         try {
             byte[] probe = "rqst key/certificate pairing check".getBytes(StandardCharsets.US_ASCII);
             Signature signer = Signature.getInstance(algorithm);
