@@ -33,8 +33,11 @@ final class CommonOptions {
     @Option(names = "--no-udp-gro", hidden = true, description = "Do not use UDP GRO on the QUIC socket (for comparison).")
     boolean noUdpGro;
 
-    @Option(names = "--datagram-queue", hidden = true, defaultValue = "2048", description = "Frames quiche queues per direction.")
+    @Option(names = "--datagram-queue", hidden = true, defaultValue = "" + QuicSettings.DEFAULT_DATAGRAM_QUEUE, description = "Frames quiche queues per direction.")
     int datagramQueue;
+
+    @Option(names = "--socket-buffer", hidden = true, defaultValue = "" + QuicSettings.DEFAULT_SOCKET_BUFFER, description = "SO_RCVBUF/SO_SNDBUF of the UDP socket, bytes.")
+    int socketBuffer;
 
     @Option(names = "--gso-segments", hidden = true, defaultValue = "32", description = "QUIC packets per UDP GSO send.")
     int gsoSegments;
@@ -73,6 +76,6 @@ final class CommonOptions {
             throw new Main.UsageError("--idle-timeout " + idleTimeout + " is too short (at least 3s)");
         }
         return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn).withUdpGro(!noUdpGro).withDatagramQueue(datagramQueue)
-                .withGso(gsoSegments, cc);
+                .withGso(gsoSegments, cc).withSocketBuffer(socketBuffer);
     }
 }

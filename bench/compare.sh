@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# bench/compare.sh : rqst against OpenVPN tap (the anchors' setup) in one run, on this machine, and
+# rqst's own targets (issue 5). Writes bench/results/<UTC stamp>/summary.md (bench/results/latest -> it)
+# and prints it.
+#
+#   per setup (rqst, ovpn-tap): 1 TCP stream each direction, IPERF_RUNS runs (median), CPU of the VPN
+#     daemons per Gbit/s; ping on the idle tunnel (the anchors' 20 pings, and PING_N more for p50/p99);
+#     ping while one TCP stream loads the tunnel, each direction (p50/p99 of 2 x PING_N);
+#   rqst only: time from starting a client to its first ping answered (FIRST_RUNS runs, server up);
+#     MULTI_N clients at once, each in its own namespace with its own veth, one TCP stream each:
+#     aggregate Mbit/s per direction, server run with -Xmx${SERVER_XMX}, its peak heap in use (jstat).
+#   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) PING_N (100) FIRST_RUNS (5)
+#        MULTI_N (16, 0 skips) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
+#   Needs root; uses the anchors' namespaces ab-srv/ab-cli and ab-rq1..N; removes all of them on exit.
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+PING_N=${PING_N:-100}
+FIRST_RUNS=${FIRST_RUNS:-5}
+MULTI_N=${MULTI_N:-16}
+SERVER_XMX=${SERVER_XMX:-256m}
+
+multi_down() {
+  local i
+  for i in $(seq 1 "$MULTI_N"); do stop_daemon "rqst-m$i"; stop_daemon "iperf3-m$i"; done
+  for i in $(seq 1 "$MULTI_N"); do
+    kill_ns_pids "ab-rq$i"; ip netns del "ab-rq$i" 2>/dev/null || true; rm -rf "/etc/netns/ab-rq$i"
+  done
+}
+cleanup() { multi_down; anchors_cleanup; }
+
+bench_prepare
+T0=$(date +%s)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- ping statistics
+ping_times() { grep -o 'time=[0-9.]*' | cut -d= -f2; }
+pct() { # pct P < numbers : the P-th percentile (nearest rank)
+  sort -g | awk -v p="$1" '{a[NR]=$1} END{ if (NR==0) {print "NA"; exit} i=int((p/100)*NR+0.999); if (i<1) i=1; if (i>NR) i=NR; print a[i] }'
+}
+
+# latency <scenario> : idle p50/p99, then p50/p99 while one TCP stream runs each way
+latency() {
+  local sc=$1 ip; ip=$(scenario_ip "$1")
+  local d=$RUN_DIR/$sc
+  wait_quiet >/dev/null
+  timeout 60 ip netns exec "$NS_CLI" ping -c "$PING_N" -i "$PING_INTERVAL" "$ip" >"$d/ping-idle.txt" 2>&1 || true
+  start_daemon "iperf3-lat-$sc" "$NS_SRV" iperf3 -s -p "$IPERF_PORT"; sleep 0.5
+  : >"$d/ping-load.txt"
+  local dir
+  for dir in c2s s2c; do
+    local rflag=""; [[ $dir == s2c ]] && rflag="-R"
+    local dur; dur=$(awk -v n="$PING_N" -v i="$PING_INTERVAL" 'BEGIN{printf "%d", n*i + 5}')
+    timeout $((dur + 30)) ip netns exec "$NS_CLI" iperf3 -c "$ip" -p "$IPERF_PORT" -t "$dur" $rflag -C "$IPERF_CC" -J \
+      >"$d/iperf-load-$dir.json" 2>&1 &
+    local ip3=$!
+    sleep 2
+    timeout 60 ip netns exec "$NS_CLI" ping -c "$PING_N" -i "$PING_INTERVAL" "$ip" >"$d/ping-load-$dir.txt" 2>&1 || true
+    wait $ip3 || true
+    cat "$d/ping-load-$dir.txt" >>"$d/ping-load.txt"
+    sleep 1
+  done
+  stop_daemon "iperf3-lat-$sc"
+  {
+    printf 'idle_p50\t%s\n' "$(ping_times <"$d/ping-idle.txt" | pct 50)"
+    printf 'idle_p99\t%s\n' "$(ping_times <"$d/ping-idle.txt" | pct 99)"
+    printf 'load_p50\t%s\n' "$(ping_times <"$d/ping-load.txt" | pct 50)"
+    printf 'load_p99\t%s\n' "$(ping_times <"$d/ping-load.txt" | pct 99)"
+    printf 'load_lost\t%s\n' "$(( 2 * PING_N - $(ping_times <"$d/ping-load.txt" | wc -l) ))"
+    local dirn
+    for dirn in c2s s2c; do
+      printf 'load_mbps_%s\t%s\n' "$dirn" "$(jq -r '.end.sum_received.bits_per_second / 1e6 | floor' "$d/iperf-load-$dirn.json" 2>/dev/null || echo NA)"
+    done
+  } >"$d/latency.tsv"
+  log "$sc latency: $(tr '\n' ' ' <"$d/latency.tsv")"
+}
+
+# first_ping : ms from starting `rqst client` to its first answered ping (server already up)
+first_ping() {
+  local d=$RUN_DIR/rqst r; : >"$d/first-ping.txt"
+  stop_daemon rqst-cli
+  for r in $(seq 1 "$FIRST_RUNS"); do
+    sleep 1; wait_quiet >/dev/null
+    local t0 t1 ok=""
+    t0=$(date +%s%N)
+    rqst_client_up
+    while (( $(date +%s%N) - t0 < 30000000000 )); do   # until answered, at most 30 s
+      ip netns exec "$NS_CLI" ping -c1 -W0.2 -q 10.8.0.1 >/dev/null 2>&1 && { ok=1; break; }
+    done
+    t1=$(date +%s%N)
+    [[ -n $ok ]] && echo $(( (t1 - t0) / 1000000 )) >>"$d/first-ping.txt"
+    stop_daemon rqst-cli
+  done
+  log "first ping after (ms): $(tr '\n' ' ' <"$d/first-ping.txt")"
+}
+
+# multi : MULTI_N clients, one namespace and veth each; the server with -Xmx$SERVER_XMX
+multi() {
+  local d=$RUN_DIR/rqst-multi i; mkdir -p "$d"
+  rqst_down
+  rqst_server_up "-Xmx$SERVER_XMX"
+  for i in $(seq 1 "$MULTI_N"); do
+    local ns=ab-rq$i
+    ip netns del "$ns" 2>/dev/null || true; ip netns add "$ns"; ip -n "$ns" link set lo up
+    ip link add "rqm-s$i" netns "$NS_SRV" type veth peer name "rqm-c$i" netns "$ns"
+    ip -n "$NS_SRV" addr add "10.96.$i.1/24" dev "rqm-s$i"; ip -n "$ns" addr add "10.96.$i.2/24" dev "rqm-c$i"
+    ip -n "$NS_SRV" link set "rqm-s$i" up; ip -n "$ns" link set "rqm-c$i" up
+    mkdir -p "/etc/netns/$ns"; echo "10.96.$i.1 rqst.bench" >"/etc/netns/$ns/hosts"
+    start_daemon "rqst-m$i" "$ns" env RQST_JAVA_OPTS="-Xmx128m" sh -c \
+      "cd '$PKI/client' && exec '$ROOT/rqst' client --address 10.8.0.$((100 + i))/24 --state-dir '$SCRATCH/rqst-state-m$i' vpn://rqst.bench"
+    start_daemon "iperf3-m$i" "$NS_SRV" iperf3 -s -p $((5300 + i))
+    sleep 0.3
+  done
+  for i in $(seq 1 "$MULTI_N"); do
+    local up=""
+    for _ in $(seq 1 60); do ip netns exec "ab-rq$i" ping -c1 -W1 -q 10.8.0.1 >/dev/null 2>&1 && { up=1; break; }; sleep 0.5; done
+    [[ -n $up ]] || { tail -5 "$SCRATCH/logs/rqst-m$i.out" >&2; die "multi: client $i did not come up"; }
+  done
+  log "multi: $MULTI_N clients up; warming up"
+  local srv; srv=$(daemon_pid rqst-srv)
+  local jstat; jstat=$(dirname "$(readlink -f "/proc/$srv/exe")")/jstat
+  par_iperf() { # par_iperf <seconds> <dir> <json prefix or ->
+    local t=$1 dir=$2 out=$3 rflag="" k pids=()
+    [[ $dir == s2c ]] && rflag="-R"
+    for k in $(seq 1 "$MULTI_N"); do
+      if [[ $out == - ]]; then
+        timeout $((t + 30)) ip netns exec "ab-rq$k" iperf3 -c 10.8.0.1 -p $((5300 + k)) -t "$t" $rflag -C "$IPERF_CC" >/dev/null 2>&1 &
+      else
+        timeout $((t + 30)) ip netns exec "ab-rq$k" iperf3 -c 10.8.0.1 -p $((5300 + k)) -t "$t" $rflag -C "$IPERF_CC" -J >"$out-$k.json" 2>&1 &
+      fi
+      pids+=($!)
+    done
+    wait "${pids[@]}" || true
+  }
+  par_iperf "$WARMUP_S" c2s -; par_iperf "$WARMUP_S" s2c -
+  # peak heap in use (young + old) while measuring, sampled by jstat every 500 ms
+  "$jstat" -gc "$srv" 500 >"$d/jstat.txt" 2>&1 &
+  local js=$!
+  local dir
+  for dir in c2s s2c; do
+    wait_quiet >/dev/null
+    par_iperf "$IPERF_T" "$dir" "$d/iperf-$dir"
+    local sum; sum=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | add / 1e6 | floor')
+    local nz; nz=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[] | select((.end.sum_received.bits_per_second // 0) > 0)] | length')
+    local mn; mn=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | min / 1e6 | floor')
+    local mx; mx=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | max / 1e6 | floor')
+    printf 'agg_%s\t%s\nclients_moving_%s\t%s\nper_client_min_%s\t%s\nper_client_max_%s\t%s\n' \
+      "$dir" "$sum" "$dir" "$nz" "$dir" "$mn" "$dir" "$mx" >>"$d/multi.tsv"
+    log "multi $dir: $sum Mbit/s aggregate ($nz/$MULTI_N clients moving data, per client $mn..$mx)"
+  done
+  kill "$js" 2>/dev/null || true; wait "$js" 2>/dev/null || true
+  # jstat -gc columns: S0C S1C S0U S1U EC EU OC OU ...: in use = S0U + S1U + EU + OU (KB)
+  local peak; peak=$(awk '$1 ~ /^[0-9.]+$/ {u=$3+$4+$6+$8; if (u>m) m=u} END{printf "%.0f", m/1024}' "$d/jstat.txt")
+  printf 'server_heap_peak_mb\t%s\nserver_xmx\t%s\nserver_rss_mb\t%s\n' "$peak" "$SERVER_XMX" \
+    "$(awk '/VmRSS/{printf "%.0f", $2/1024}' "/proc/$srv/status")" >>"$d/multi.tsv"
+  grep -h "session" "$SCRATCH/logs/rqst-srv.out" | tail -3 >"$d/server-tail.log" || true
+  cp "$SCRATCH/logs/rqst-srv.out" "$d/server.log"
+  multi_down
+  rqst_down
+}
+
+"$ANCHORS_DIR/netns.sh" up
+for sc in rqst ovpn-tap; do
+  log "===== $sc"
+  measure_scenario "$sc"
+  latency "$sc"
+  [[ $sc == rqst ]] && first_ping
+  scenario_down "$sc"
+done
+if (( MULTI_N > 0 )); then log "===== rqst, $MULTI_N clients"; multi; fi
+T1=$(date +%s)
+
+# ---- summary
+lat() { meta_get "$RUN_DIR/$1/latency.tsv" "$2"; }
+cpu_per_gbit() { # cores used by both VPN daemons per Gbit/s carried, over all runs of a setup
+  awk -F'\t' -v s="$1" '$1==s && $4!="NA" && $8!="NA" && $9!="NA" {c+=($8+$9)/100; g+=$4/1000; n++}
+    END{ if (n && g>0) printf "%.2f", c/g; else print "NA"}' "$RUN_DIR/runs.tsv"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a!="NA" && b!="NA" && b>0) printf "%.2f", a/b; else print "NA"}'; }
+verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
+{
+  echo "# rqst vs OpenVPN tap, $stamp"
+  echo
+  run_header
+  echo "- latency: ping -i $PING_INTERVAL, $PING_N on the idle tunnel, then $PING_N while one TCP stream runs c2s and $PING_N while it runs s2c"
+  echo "- wall time: $((T1 - T0)) s"
+  echo
+  echo "| setup | c2s Mbit/s (median) | s2c Mbit/s (median) | idle ping avg ms (20) | idle ping p50 / p99 ms | loaded ping p50 / p99 ms | loaded p99 / idle p50 | VPN CPU, cores per Gbit/s |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for sc in rqst ovpn-tap; do
+    echo "| $sc | $(median_of "$sc" c2s) | $(median_of "$sc" s2c) | $(meta_get "$RUN_DIR/$sc/meta.tsv" ping_avg_ms) | $(lat "$sc" idle_p50) / $(lat "$sc" idle_p99) | $(lat "$sc" load_p50) / $(lat "$sc" load_p99) | $(ratio "$(lat "$sc" load_p99)" "$(lat "$sc" idle_p50)") | $(cpu_per_gbit "$sc") |"
+  done
+  echo
+  rc2s=$(ratio "$(median_of rqst c2s)" "$(median_of ovpn-tap c2s)"); rs2c=$(ratio "$(median_of rqst s2c)" "$(median_of ovpn-tap s2c)")
+  echo "**rqst / OpenVPN tap: c2s ${rc2s}x, s2c ${rs2c}x**"
+  echo
+  fp=$(median3 <"$RUN_DIR/rqst/first-ping.txt")
+  echo "- first ping after client start, ms: $(tr '\n' ' ' <"$RUN_DIR/rqst/first-ping.txt")(median $fp)"
+  m=$RUN_DIR/rqst-multi/multi.tsv
+  if [[ -f $m ]]; then
+    echo "- $MULTI_N clients at once: aggregate c2s $(meta_get "$m" agg_c2s) Mbit/s ($(meta_get "$m" clients_moving_c2s) moving, $(meta_get "$m" per_client_min_c2s)..$(meta_get "$m" per_client_max_c2s) each), s2c $(meta_get "$m" agg_s2c) Mbit/s ($(meta_get "$m" clients_moving_s2c) moving, $(meta_get "$m" per_client_min_s2c)..$(meta_get "$m" per_client_max_s2c) each); server -Xmx$(meta_get "$m" server_xmx), heap in use at most $(meta_get "$m" server_heap_peak_mb) MB, RSS $(meta_get "$m" server_rss_mb) MB"
+  fi
+  echo
+  echo "| target (issue 5) | measured | |"
+  echo "|---|---|---|"
+  echo "| 1 TCP stream >= 2.0x OpenVPN tap, c2s | ${rc2s}x | $(verdict "$(awk -v r="$rc2s" 'BEGIN{print (r!="NA" && r>=2.0)}')") |"
+  echo "| 1 TCP stream >= 2.0x OpenVPN tap, s2c | ${rs2c}x | $(verdict "$(awk -v r="$rs2c" 'BEGIN{print (r!="NA" && r>=2.0)}')") |"
+  ri=$(meta_get "$RUN_DIR/rqst/meta.tsv" ping_avg_ms); oi=$(meta_get "$RUN_DIR/ovpn-tap/meta.tsv" ping_avg_ms)
+  echo "| idle ping <= OpenVPN tap (avg of 20) | $ri vs $oi ms | $(verdict "$(awk -v a="$ri" -v b="$oi" 'BEGIN{print (a<=b)}')") |"
+  rl=$(ratio "$(lat rqst load_p99)" "$(lat rqst idle_p50)")
+  echo "| ping p99 under load <= 2x idle | $(lat rqst load_p99) ms = ${rl}x idle p50 $(lat rqst idle_p50) ms | $(verdict "$(awk -v r="$rl" 'BEGIN{print (r!="NA" && r<=2.0)}')") |"
+  if [[ -f $m ]]; then
+    for d in c2s s2c; do
+      rm_=$(ratio "$(meta_get "$m" "agg_$d")" "$(median_of rqst "$d")")
+      echo "| $MULTI_N clients aggregate >= 0.9x one client, $d | $(meta_get "$m" "agg_$d") vs $(median_of rqst "$d") Mbit/s = ${rm_}x | $(verdict "$(awk -v r="$rm_" 'BEGIN{print (r!="NA" && r>=0.9)}')") |"
+    done
+    hp=$(meta_get "$m" server_heap_peak_mb)
+    echo "| server heap <= 256 MB with $MULTI_N clients | at most $hp MB in use (-Xmx$SERVER_XMX) | $(verdict "$(awk -v h="$hp" 'BEGIN{print (h!="" && h<=256)}')") |"
+  fi
+  echo "| first ping <= 1.5 s after client start (median) | $fp ms | $(verdict "$(awk -v f="$fp" 'BEGIN{print (f!="NA" && f<=1500)}')") |"
+  echo
+  echo "Details (retransmits, CPU, UDP drops) as the anchors report them:"
+  echo
+  report "$RUN_DIR"
+} >"$RUN_DIR/summary.md"
+cat "$RUN_DIR/summary.md"

@@ -1,0 +1,89 @@
+# shellcheck shell=bash
+# bench/lib.sh : what bench/tunnel.sh and bench/compare.sh share: the anchors' helpers (namespaces
+# ab-srv/ab-cli, measure(), report(), daemons stopped by PID), and rqst's server and client in them.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ANCHORS_DIR=${ANCHORS_DIR:-$(cd "$ROOT/../shared/bench/anchors" 2>/dev/null && pwd || true)}
+[[ -n $ANCHORS_DIR && -f $ANCHORS_DIR/lib.sh ]] || { echo "bench: the anchor scripts are missing (set ANCHORS_DIR)" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || { echo "bench: needs root" >&2; exit 1; }
+export IPERF_CC=${IPERF_CC:-cubic}
+WARMUP_S=${WARMUP_S:-8}
+# shellcheck source=/dev/null
+. "$ANCHORS_DIR/lib.sh"
+
+bench_prepare() { # tools, the jar and its AOT cache, the run directory ($RUN_DIR) and the PKI
+  local b
+  for b in iperf3 openvpn jq bc ethtool; do command -v "$b" >/dev/null || SKIP_SOFTETHER=1 "$ANCHORS_DIR/install-deps.sh" >/dev/null; done
+  "$ROOT/rqst" train
+  RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results}
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  export RUN_DIR=$RESULTS_DIR/$stamp
+  mkdir -p "$RUN_DIR"; : >"$RUN_DIR/runs.tsv"
+  ln -sfn "$stamp" "$RESULTS_DIR/latest"
+  PKI=$SCRATCH/rqst-pki
+  rm -rf "$PKI"; "$ROOT/scripts/throwaway-pki.sh" "$PKI" rqst.bench >/dev/null
+  mkdir -p /etc/netns/"$NS_CLI"; echo "$UL_SRV_IP rqst.bench" >/etc/netns/"$NS_CLI"/hosts
+}
+
+rqst_server_up() { # [java options] : the server in ab-srv, tunnel address 10.8.0.1/24
+  start_daemon rqst-srv "$NS_SRV" env RQST_JAVA_OPTS="${1:-}" sh -c "cd '$PKI/server' && exec '$ROOT/rqst' server --address 10.8.0.1/24 --state-dir '$SCRATCH/rqst-state'"
+  for _ in $(seq 1 150); do grep -q "listening on" "$SCRATCH/logs/rqst-srv.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q "listening on" "$SCRATCH/logs/rqst-srv.out" || { cat "$SCRATCH/logs/rqst-srv.out" >&2; die "rqst server did not start"; }
+}
+
+rqst_client_up() { # the client in ab-cli, 10.8.0.2/24
+  start_daemon rqst-cli "$NS_CLI" sh -c "cd '$PKI/client' && exec '$ROOT/rqst' client --address 10.8.0.2/24 --state-dir '$SCRATCH/rqst-state' vpn://rqst.bench"
+}
+
+rqst_warm() { # the JIT compiles after a few seconds of traffic: warm up, not measured
+  start_daemon iperf3-warm "$NS_SRV" iperf3 -s -p "$IPERF_PORT"; sleep 0.5
+  timeout $((WARMUP_S + 20)) ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -p "$IPERF_PORT" -t "$WARMUP_S" -C "$IPERF_CC" >/dev/null 2>&1 || true
+  timeout $((WARMUP_S + 20)) ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -p "$IPERF_PORT" -t "$WARMUP_S" -C "$IPERF_CC" -R >/dev/null 2>&1 || true
+  stop_daemon iperf3-warm
+}
+
+rqst_up() {
+  rqst_server_up
+  rqst_client_up
+  wait_reachable 10.8.0.1 30 || { cat "$SCRATCH/logs/rqst-"*.out >&2; die "rqst tunnel 10.8.0.1 unreachable"; }
+  rqst_warm
+  log "rqst up: $(grep -h 'connected to\|listening on' "$SCRATCH/logs/rqst-srv.out" "$SCRATCH/logs/rqst-cli.out" | tr '\n' ' ')"
+}
+
+rqst_down() { stop_daemon rqst-cli; stop_daemon rqst-srv; }
+
+anchors_cleanup() {
+  rqst_down
+  "$ANCHORS_DIR/openvpn.sh" down >/dev/null 2>&1 || true
+  "$ANCHORS_DIR/wireguard-go.sh" down >/dev/null 2>&1 || true
+  "$ANCHORS_DIR/netns.sh" down || true
+}
+
+measure_scenario() { # measure_scenario NAME : brings NAME up, runs the anchors' measure(), leaves it up
+  case $1 in
+    rqst) rqst_up; measure rqst 10.8.0.1 rqst-srv rqst-cli rqst0 ;;
+    ovpn-tap|ovpn-tun) "$ANCHORS_DIR/openvpn.sh" up "${1#ovpn-}"; measure "$1" "$OVPN_SRV_IP" ovpn-srv ovpn-cli abovpn0 ;;
+    wg-go) "$ANCHORS_DIR/wireguard-go.sh" up; measure "$1" "$WG_SRV_IP" wg-srv wg-cli abwg-c ;;
+    *) die "unknown scenario $1 (rqst ovpn-tap ovpn-tun wg-go)" ;;
+  esac
+}
+
+scenario_ip() { case $1 in rqst) echo 10.8.0.1 ;; ovpn-*) echo "$OVPN_SRV_IP" ;; wg-go) echo "$WG_SRV_IP" ;; esac; }
+
+scenario_down() {
+  case $1 in
+    rqst) cp "$SCRATCH/logs/rqst-srv.out" "$RUN_DIR/rqst/server.log" 2>/dev/null || true
+          cp "$SCRATCH/logs/rqst-cli.out" "$RUN_DIR/rqst/client.log" 2>/dev/null || true
+          rqst_down ;;
+    ovpn-*) "$ANCHORS_DIR/openvpn.sh" down ;;
+    wg-go) "$ANCHORS_DIR/wireguard-go.sh" down ;;
+  esac
+}
+
+median_of() { awk -F'\t' -v s="$1" -v d="$2" '$1==s && $2==d && $4!="NA"{print $4}' "$RUN_DIR/runs.tsv" | median3; }
+
+run_header() { # the lines every summary starts with
+  echo "- host: $(uname -r), $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "- rqst $(git -C "$ROOT" describe --always --dirty 2>/dev/null); $(grep -h "listening on" "$RUN_DIR"/rqst/server.log 2>/dev/null | cut -d" " -f4- | head -1)"
+  echo "- iperf3: 1 TCP stream, -t $IPERF_T, $IPERF_RUNS runs per direction, interleaved, congestion control $IPERF_CC; rqst warmed up with ${WARMUP_S}s each way first"
+  echo "- ping: -c $PING_COUNT -i $PING_INTERVAL on the idle tunnel; measurement method and CPU guard: the anchors' lib.sh"
+}
