@@ -313,14 +313,20 @@ public final class Pem {
         }
         try {
             return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new PkiException(file + ": no such file", e);
-        } catch (AccessDeniedException e) {
-            throw new PkiException(file + ": permission denied (rqst runs as user "
-                    + System.getProperty("user.name") + ")", e);
         } catch (IOException e) {
-            throw new PkiException(file + ": cannot be read (" + e.getMessage() + ")", e);
+            throw readFailure(file, e);
         }
+    }
+
+    /** The one-line reason for a failed read of {@code file}: missing, permission denied, or the system's words. */
+    static PkiException readFailure(Path file, IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return new PkiException(file + ": no such file", e);
+        }
+        if (e instanceof AccessDeniedException) {
+            return new PkiException(file + ": permission denied (rqst runs as user " + System.getProperty("user.name") + ")", e);
+        }
+        return new PkiException(file + ": cannot be read (" + e.getMessage() + ")", e);
     }
 
     /** {@return the types of the PEM blocks in bytes read from file ({@code CERTIFICATE}, {@code PRIVATE KEY}, ...)} */
