@@ -260,7 +260,7 @@ public final class CaStore {
                 subject(cert.getSubjectX500Principal()), cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant(),
                 Optional.empty(), Optional.empty());
         AtomicFiles.write(certFile(entry), Pem.encode(cert), AtomicFiles.PUBLIC);
-        AtomicFiles.write(keyFile(entry), Pem.encode(issued.key()), AtomicFiles.PRIVATE);
+        AtomicFiles.write(keyFile(entry), Pem.encode(issued.key(), cert.getPublicKey()), AtomicFiles.PRIVATE);
         commit(index.with(entry));
         return entry;
     }

@@ -269,7 +269,7 @@ final class CaCommand implements Runnable {
 
         private List<Output> outputs(CertificateKind kind, java.security.PrivateKey key, X509Certificate cert, X509Certificate ca) {
             return List.of(
-                    new Output(out.resolve(kind.fileName("key")), key == null ? null : bytes(Pem.encode(key)), AtomicFiles.PRIVATE),
+                    new Output(out.resolve(kind.fileName("key")), key == null ? null : bytes(Pem.encode(key, cert == null ? null : cert.getPublicKey())), AtomicFiles.PRIVATE),
                     new Output(out.resolve(kind.fileName("crt")), cert == null ? null : bytes(Pem.encode(cert)), AtomicFiles.PUBLIC),
                     new Output(out.resolve(CaStore.CA_CERT), bytes(Pem.encode(ca)), AtomicFiles.PUBLIC));
         }

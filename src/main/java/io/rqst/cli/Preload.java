@@ -1,25 +1,52 @@
 package io.rqst.cli;
 
 /**
- * Initialises, on a second thread, what the tunnel commands need a little later: the QUIC codec's
- * native library (quiche and BoringSSL), Netty's epoll transport, and the TAP's native calls. The main
- * thread meanwhile parses options and loads certificates; on a cold start the two overlap, which
- * shortens the time from {@code rqst client} to the first ping. A class the main thread reaches while
- * it is being initialised here simply waits for it (the JVM's class initialisation lock).
+ * Initialises, on two background threads, what the tunnel commands need a little later, while the main
+ * thread parses options and loads certificates: on a cold start this overlap shortens the time from
+ * {@code rqst client} to the first ping. One thread loads the QUIC codec's native library (quiche and
+ * BoringSSL), Netty's epoll transport and Netty's channel and buffer classes; the other initialises
+ * JSON (the control stream and the host-state file), the JDK's certificate path validation and the
+ * TAP's native calls. A class the main thread reaches while it is being initialised here simply waits
+ * for it (the JVM's class initialisation lock). Failures are ignored: the real use reports them with its
+ * own context.
  */
 final class Preload {
     private Preload() {}
 
-    /** Starts the preloading thread (daemon: it never delays exit). Failures are left to the real use. */
+    /** Starts the preloading threads (daemons: they never delay exit). */
     static void start() {
-        Thread.ofPlatform().daemon(true).name("rqst-preload").start(() -> {
+        thread("rqst-preload-net", () -> {
+            io.netty.handler.codec.quic.Quic.isAvailable();
+            io.netty.channel.epoll.Epoll.isAvailable();
+            io.netty.channel.DefaultChannelId.newInstance();
+            io.netty.buffer.ByteBuf b = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(64);
+            b.release();
+            io.netty.util.concurrent.GlobalEventExecutor.INSTANCE.inEventLoop();
+        });
+        thread("rqst-preload-misc", () -> {
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"rqst\":[1,\"x\",true]}");
+            load("io.rqst.control.ControlCodec");
+            load("io.rqst.hostnet.StateFile");
+            java.security.cert.CertPathValidator.getInstance("PKIX");
+            load("io.rqst.tap.Libc");
+        });
+    }
+
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    private static void thread(String name, Work work) {
+        Thread.ofPlatform().daemon(true).name(name).start(() -> {
             try {
-                io.netty.handler.codec.quic.Quic.isAvailable();
-                io.netty.channel.epoll.Epoll.isAvailable();
-                Class.forName("io.rqst.tap.Libc", true, Preload.class.getClassLoader());
+                work.run();
             } catch (Throwable ignored) {
                 // the real use reports any problem with its own context
             }
         });
+    }
+
+    private static void load(String className) throws ClassNotFoundException {
+        Class.forName(className, true, Preload.class.getClassLoader());
     }
 }

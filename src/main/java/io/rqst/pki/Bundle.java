@@ -61,7 +61,7 @@ public record Bundle(String server, List<X509Certificate> caCertificates, Identi
         X509Certificate cert = identity.certificate();
         b.append("# client certificate ").append(Names.quoted(cert)).append(", valid until ")
                 .append(cert.getNotAfter().toInstant()).append('\n').append(Pem.encode(cert));
-        b.append("# client private key\n").append(Pem.encode(identity.key()));
+        b.append("# client private key\n").append(Pem.encode(identity.key(), identity.certificate().getPublicKey()));
         return b.toString();
     }
 

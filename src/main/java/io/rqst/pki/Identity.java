@@ -1,5 +1,6 @@
 package io.rqst.pki;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -7,8 +8,14 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.bouncycastle.asn1.ASN1BitString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /**
  * Our side's TLS identity: a private key and the certificate chain that goes with it, the key's own
@@ -67,6 +74,32 @@ public record Identity(PrivateKey key, List<X509Certificate> chain) {
         return Names.commonName(subject).orElseGet(() -> Names.full(subject));
     }
 
+    /**
+     * For an EC key that carries its public point (RFC 5915's optional {@code publicKey}, which OpenSSL writes,
+     * and rqst's {@link Pem#encode(PrivateKey, PublicKey)}): whether that point is the certificate's. Empty when the
+     * key does not carry it. Cheaper than signing, which on a cold start costs hundreds of milliseconds
+     * of interpreted curve arithmetic.
+     */
+    static Optional<Boolean> ecPublicPointMatches(PrivateKey key, PublicKey publicKey) {
+        if (!key.getAlgorithm().equals("EC") || key.getEncoded() == null || publicKey.getEncoded() == null) {
+            return Optional.empty();
+        }
+        try {
+            PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+            SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(publicKey.getEncoded());
+            if (!info.getPrivateKeyAlgorithm().equals(spki.getAlgorithm())) {
+                return Optional.empty(); // another curve, or the same one spelled differently: the signature decides
+            }
+            ASN1BitString embedded = ECPrivateKey.getInstance(info.parsePrivateKey()).getPublicKey();
+            if (embedded == null) {
+                return Optional.empty();
+            }
+            return Optional.of(Arrays.equals(embedded.getBytes(), spki.getPublicKeyData().getBytes()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // let the signature decide
+        }
+    }
+
     /** Whether the private key and the public key are a pair: a signature made with one verifies with the other. */
     public static boolean belongTogether(PrivateKey key, PublicKey publicKey) {
         String algorithm = switch (key.getAlgorithm()) {
@@ -82,6 +115,10 @@ public record Identity(PrivateKey key, List<X509Certificate> chain) {
             // an RSA key in CRT form carries its public half: compare instead of signing (a cold start's
             // 2048/4096-bit signature costs tens of milliseconds before the JIT has compiled BigInteger)
             return k.getModulus().equals(p.getModulus()) && k.getPublicExponent().equals(p.getPublicExponent());
+        }
+        Optional<Boolean> byEmbeddedPoint = ecPublicPointMatches(key, publicKey);
+        if (byEmbeddedPoint.isPresent()) {
+            return byEmbeddedPoint.get();
         }
         try {
             byte[] probe = "rqst key/certificate pairing check".getBytes(StandardCharsets.US_ASCII);

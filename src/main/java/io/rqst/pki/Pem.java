@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateFactory;
@@ -26,6 +27,7 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.pkcs.RSAPrivateKey;
 import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -232,6 +234,32 @@ public final class Pem {
     /** {@return an unencrypted private key as a PKCS#8 PEM block ({@code BEGIN PRIVATE KEY})} */
     public static String encode(PrivateKey key) {
         return pemText(new PemObject("PRIVATE KEY", key.getEncoded()));
+    }
+
+    /**
+     * {@link #encode(PrivateKey)}, and for an EC key with its public point inside (RFC 5915's optional
+     * {@code publicKey}, as OpenSSL writes it; the JDK leaves it out): a loader then pairs the key with its
+     * certificate by comparing points instead of signing, which is much cheaper on a cold start.
+     *
+     * @param key       the private key
+     * @param publicKey its public half (from the certificate), or null
+     * @return the PEM block
+     */
+    public static String encode(PrivateKey key, PublicKey publicKey) {
+        if (key instanceof java.security.interfaces.ECPrivateKey ec && publicKey != null && publicKey.getEncoded() != null) {
+            try {
+                PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+                ECPrivateKey inner = ECPrivateKey.getInstance(info.parsePrivateKey());
+                if (inner.getPublicKey() == null) {
+                    var point = SubjectPublicKeyInfo.getInstance(publicKey.getEncoded()).getPublicKeyData();
+                    var withPoint = new ECPrivateKey(ec.getParams().getOrder().bitLength(), ec.getS(), point, inner.getParametersObject());
+                    return pemText(new PemObject("PRIVATE KEY", new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), withPoint).getEncoded()));
+                }
+            } catch (IOException | RuntimeException e) {
+                // unusual encoding: write it as it is
+            }
+        }
+        return encode(key);
     }
 
     /**

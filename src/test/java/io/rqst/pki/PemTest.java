@@ -2,6 +2,7 @@ package io.rqst.pki;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,11 +12,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -115,6 +118,31 @@ class PemTest {
             assertEquals(384, ((ECPrivateKey) key).getParams().getCurve().getField().getFieldSize(), file.toString());
             assertTrue(Identity.belongTogether(key, pair.getPublic()), file.toString());
         }
+    }
+
+    @Test
+    void anEcKeyIsPairedByItsEmbeddedPublicPointAndWithoutItBySigning() throws Exception {
+        // openssl's keys (SEC1 and PKCS#8) carry the public point: compared without any curve arithmetic
+        Path cert = pki.path("certs/client-ec.crt");
+        PublicKey certKey = pki.cert("certs/client-ec.crt").getPublicKey();
+        for (String file : List.of("private/client-ec.key", "private/client-ec-sec1.key")) {
+            PrivateKey key = Pem.readPrivateKey(pki.path(file));
+            assertEquals(Optional.of(true), Identity.ecPublicPointMatches(key, certKey), file);
+        }
+        // another key on the same curve, written by rqst with its point: refused by the comparison
+        KeyPair other = TestCerts.ecKey("secp256r1");
+        Path otherFile = write("other-ec.key", Pem.encode(other.getPrivate(), other.getPublic()));
+        assertEquals(Optional.of(true), Identity.ecPublicPointMatches(Pem.readPrivateKey(otherFile), other.getPublic()));
+        assertEquals(Optional.of(false), Identity.ecPublicPointMatches(Pem.readPrivateKey(otherFile), certKey));
+        assertEquals(otherFile + " does not belong to " + cert + " (the certificate was issued for another key)",
+                message(() -> Identity.load(otherFile, cert)));
+        // a SEC1 key without the optional point: the signature decides, both ways
+        ASN1Encodable curve = PrivateKeyInfo.getInstance(other.getPrivate().getEncoded()).getPrivateKeyAlgorithm().getParameters();
+        var bare = new org.bouncycastle.asn1.sec.ECPrivateKey(256, ((ECPrivateKey) other.getPrivate()).getS(), curve);
+        PrivateKey noPoint = Pem.readPrivateKey(write("no-point.key", pem(new PemObject("EC PRIVATE KEY", bare.getEncoded()))));
+        assertEquals(Optional.empty(), Identity.ecPublicPointMatches(noPoint, other.getPublic()));
+        assertTrue(Identity.belongTogether(noPoint, other.getPublic()));
+        assertFalse(Identity.belongTogether(noPoint, certKey));
     }
 
     // --- keys that are not usable ----------------------------------------------------------------------------
