@@ -10,7 +10,8 @@
 #     MULTI_N clients at once, each in its own namespace with its own veth, one TCP stream each:
 #     aggregate Mbit/s per direction, server run with -Xmx${SERVER_XMX}, its peak heap in use (jstat).
 #   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) PING_N (100) FIRST_RUNS (5)
-#        MULTI_N (16, 0 skips) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
+#        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (2) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
+#        SETUPS ("rqst ovpn-tap"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
 #   Needs root; uses the anchors' namespaces ab-srv/ab-cli and ab-rq1..N; removes all of them on exit.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -19,11 +20,18 @@ PING_N=${PING_N:-100}
 FIRST_RUNS=${FIRST_RUNS:-5}
 MULTI_N=${MULTI_N:-16}
 SERVER_XMX=${SERVER_XMX:-256m}
+MULTI_WARMUP_S=${MULTI_WARMUP_S:-$WARMUP_S}
+MULTI_MODE=${MULTI_MODE:-fleet}
+MULTI_LOOPS=${MULTI_LOOPS:-2}
+[[ $MULTI_MODE == fleet || $MULTI_MODE == processes ]] || die "MULTI_MODE must be fleet or processes, not $MULTI_MODE"
+JAVA_BIN=${RQST_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+SETUPS=${SETUPS-rqst ovpn-tap}
 
 multi_down() {
   local i
+  stop_daemon rqst-fleet
   for i in $(seq 1 "$MULTI_N"); do stop_daemon "rqst-m$i"; stop_daemon "iperf3-m$i"; done
-  for i in $(seq 1 "$MULTI_N"); do
+  for i in f $(seq 1 "$MULTI_N"); do
     kill_ns_pids "ab-rq$i"; ip netns del "ab-rq$i" 2>/dev/null || true; rm -rf "/etc/netns/ab-rq$i"
   done
 }
@@ -95,27 +103,58 @@ first_ping() {
   log "first ping after (ms): $(tr '\n' ' ' <"$d/first-ping.txt")"
 }
 
-# multi : MULTI_N clients, one namespace and veth each; the server with -Xmx$SERVER_XMX
+proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system clock ticks of a process
+
+# multi : MULTI_N clients, one namespace each (ab-rqI, tunnel address 10.8.0.(100+I)); the server with
+# -Xmx$SERVER_XMX. MULTI_MODE=fleet: the clients are one JVM (the load generator io.rqst.bench.ClientFleet:
+# MULTI_N complete VpnClients, each with its own QUIC connection and TAP, on MULTI_LOOPS (2) event loops, as
+# if two machines held eight clients each; 0: a loop per client), in namespace ab-rqf, and each TAP is moved
+# into its client's namespace; MULTI_MODE=processes: MULTI_N `rqst client` processes,
+# each in its client's namespace. On a 2-core box the fleet measures the server; the processes measure
+# MULTI_N cold JVMs sharing the box's two cores with everything else.
+multi_ns() { # multi_ns I NET : namespace ab-rqI, a veth to the server's namespace, NET.1 there and NET.2 here
+  local i=$1 net=$2 ns=ab-rq$1
+  ip netns del "$ns" 2>/dev/null || true; ip netns add "$ns"; ip -n "$ns" link set lo up
+  ip link add "rqm-s$i" netns "$NS_SRV" type veth peer name "rqm-c$i" netns "$ns"
+  ip -n "$NS_SRV" addr add "$net.1/24" dev "rqm-s$i"; ip -n "$ns" addr add "$net.2/24" dev "rqm-c$i"
+  ip -n "$NS_SRV" link set "rqm-s$i" up; ip -n "$ns" link set "rqm-c$i" up
+  mkdir -p "/etc/netns/$ns"; echo "$net.1 rqst.bench" >"/etc/netns/$ns/hosts"
+}
 multi() {
   local d=$RUN_DIR/rqst-multi i; mkdir -p "$d"
+  printf 'mode\t%s\n' "$MULTI_MODE" >"$d/multi.tsv"
   rqst_down
   rqst_server_up "-Xmx$SERVER_XMX"
   for i in $(seq 1 "$MULTI_N"); do
-    local ns=ab-rq$i
-    ip netns del "$ns" 2>/dev/null || true; ip netns add "$ns"; ip -n "$ns" link set lo up
-    ip link add "rqm-s$i" netns "$NS_SRV" type veth peer name "rqm-c$i" netns "$ns"
-    ip -n "$NS_SRV" addr add "10.96.$i.1/24" dev "rqm-s$i"; ip -n "$ns" addr add "10.96.$i.2/24" dev "rqm-c$i"
-    ip -n "$NS_SRV" link set "rqm-s$i" up; ip -n "$ns" link set "rqm-c$i" up
-    mkdir -p "/etc/netns/$ns"; echo "10.96.$i.1 rqst.bench" >"/etc/netns/$ns/hosts"
-    start_daemon "rqst-m$i" "$ns" env RQST_JAVA_OPTS="-Xmx128m" sh -c \
-      "cd '$PKI/client' && exec '$ROOT/rqst' client --address 10.8.0.$((100 + i))/24 --state-dir '$SCRATCH/rqst-state-m$i' vpn://rqst.bench"
+    multi_ns "$i" "10.96.$i"
     start_daemon "iperf3-m$i" "$NS_SRV" iperf3 -s -p $((5300 + i))
-    sleep 0.3
   done
+  if [[ $MULTI_MODE == fleet ]]; then
+    # the load generator is a test class
+    (cd "$ROOT" && JAVA_HOME=${JAVA_BIN%/bin/java} MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow" mvn -B -q test-compile >"$d/test-compile.log" 2>&1) \
+      || { tail -20 "$d/test-compile.log" >&2; die "multi: cannot compile the load generator (mvn test-compile)"; }
+    multi_ns f 10.97.0   # ab-rqf: where the fleet's UDP sockets live
+    start_daemon rqst-fleet ab-rqf sh -c "cd '$PKI/client' && exec '$JAVA_BIN' --enable-native-access=ALL-UNNAMED \
+      -Dio.netty.leakDetection.level=disabled -Djava.library.path='$ROOT/target/native' -Xmx512m \
+      -cp '$ROOT/target/rqst.jar:$ROOT/target/test-classes' io.rqst.bench.ClientFleet $MULTI_N vpn://rqst.bench rqf '$SCRATCH/rqst-state-fleet' $MULTI_LOOPS"
+    for i in $(seq 1 "$MULTI_N"); do
+      local tap=""
+      for _ in $(seq 1 300); do ip -n ab-rqf link show "rqf$i" >/dev/null 2>&1 && { tap=1; break; }; sleep 0.1; done
+      [[ -n $tap ]] || { tail -5 "$SCRATCH/logs/rqst-fleet.out" >&2; die "multi: the fleet's TAP rqf$i did not appear"; }
+      ip -n ab-rqf link set "rqf$i" netns "ab-rq$i"
+      ip -n "ab-rq$i" addr add "10.8.0.$((100 + i))/24" dev "rqf$i"; ip -n "ab-rq$i" link set "rqf$i" up
+    done
+  else
+    for i in $(seq 1 "$MULTI_N"); do
+      start_daemon "rqst-m$i" "ab-rq$i" env RQST_JAVA_OPTS="-Xmx128m" sh -c \
+        "cd '$PKI/client' && exec '$ROOT/rqst' client --address 10.8.0.$((100 + i))/24 --state-dir '$SCRATCH/rqst-state-m$i' vpn://rqst.bench"
+      sleep 0.3
+    done
+  fi
   for i in $(seq 1 "$MULTI_N"); do
     local up=""
     for _ in $(seq 1 60); do ip netns exec "ab-rq$i" ping -c1 -W1 -q 10.8.0.1 >/dev/null 2>&1 && { up=1; break; }; sleep 0.5; done
-    [[ -n $up ]] || { tail -5 "$SCRATCH/logs/rqst-m$i.out" >&2; die "multi: client $i did not come up"; }
+    [[ -n $up ]] || { tail -5 "$SCRATCH/logs/rqst-m$i.out" "$SCRATCH/logs/rqst-fleet.out" 2>/dev/null >&2; die "multi: client $i did not come up"; }
   done
   log "multi: $MULTI_N clients up; warming up"
   local srv; srv=$(daemon_pid rqst-srv)
@@ -133,14 +172,16 @@ multi() {
     done
     wait "${pids[@]}" || true
   }
-  par_iperf "$WARMUP_S" c2s -; par_iperf "$WARMUP_S" s2c -
+  par_iperf "$MULTI_WARMUP_S" c2s -; par_iperf "$MULTI_WARMUP_S" s2c -
   # peak heap in use (young + old) while measuring, sampled by jstat every 500 ms
   "$jstat" -gc "$srv" 500 >"$d/jstat.txt" 2>&1 &
   local js=$!
   local dir
   for dir in c2s s2c; do
     wait_quiet >/dev/null
+    local cpu0; cpu0=$(proc_cpu_ticks "$srv")
     par_iperf "$IPERF_T" "$dir" "$d/iperf-$dir"
+    printf 'server_cores_%s\t%s\n' "$dir" "$(awk -v a="$cpu0" -v b="$(proc_cpu_ticks "$srv")" -v t="$IPERF_T" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz/t}')" >>"$d/multi.tsv"
     local sum; sum=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | add / 1e6 | floor')
     local nz; nz=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[] | select((.end.sum_received.bits_per_second // 0) > 0)] | length')
     local mn; mn=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | min / 1e6 | floor')
@@ -161,7 +202,7 @@ multi() {
 }
 
 "$ANCHORS_DIR/netns.sh" up
-for sc in rqst ovpn-tap; do
+for sc in $SETUPS; do
   log "===== $sc"
   measure_scenario "$sc"
   latency "$sc"
@@ -170,6 +211,8 @@ for sc in rqst ovpn-tap; do
 done
 if (( MULTI_N > 0 )); then log "===== rqst, $MULTI_N clients"; multi; fi
 T1=$(date +%s)
+for sc in rqst ovpn-tap; do mkdir -p "$RUN_DIR/$sc"; touch "$RUN_DIR/$sc/meta.tsv" "$RUN_DIR/$sc/latency.tsv"; done
+touch "$RUN_DIR/rqst/first-ping.txt"   # a partial run (SETUPS) still writes its summary
 
 # ---- summary
 lat() { meta_get "$RUN_DIR/$1/latency.tsv" "$2"; }
@@ -188,7 +231,7 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
   echo
   echo "| setup | c2s Mbit/s (median) | s2c Mbit/s (median) | idle ping avg ms (20) | idle ping p50 / p99 ms | loaded ping p50 / p99 ms | loaded p99 / idle p50 | VPN CPU, cores per Gbit/s |"
   echo "|---|---|---|---|---|---|---|---|"
-  for sc in rqst ovpn-tap; do
+  for sc in $SETUPS; do
     echo "| $sc | $(median_of "$sc" c2s) | $(median_of "$sc" s2c) | $(meta_get "$RUN_DIR/$sc/meta.tsv" ping_avg_ms) | $(lat "$sc" idle_p50) / $(lat "$sc" idle_p99) | $(lat "$sc" load_p50) / $(lat "$sc" load_p99) | $(ratio "$(lat "$sc" load_p99)" "$(lat "$sc" idle_p50)") | $(cpu_per_gbit "$sc") |"
   done
   echo
@@ -199,7 +242,7 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
   echo "- first ping after client start, ms: $(tr '\n' ' ' <"$RUN_DIR/rqst/first-ping.txt")(median $fp)"
   m=$RUN_DIR/rqst-multi/multi.tsv
   if [[ -f $m ]]; then
-    echo "- $MULTI_N clients at once: aggregate c2s $(meta_get "$m" agg_c2s) Mbit/s ($(meta_get "$m" clients_moving_c2s) moving, $(meta_get "$m" per_client_min_c2s)..$(meta_get "$m" per_client_max_c2s) each), s2c $(meta_get "$m" agg_s2c) Mbit/s ($(meta_get "$m" clients_moving_s2c) moving, $(meta_get "$m" per_client_min_s2c)..$(meta_get "$m" per_client_max_s2c) each); server -Xmx$(meta_get "$m" server_xmx), heap in use at most $(meta_get "$m" server_heap_peak_mb) MB, RSS $(meta_get "$m" server_rss_mb) MB"
+    echo "- $MULTI_N clients at once ($(meta_get "$m" mode): $( [[ $(meta_get "$m" mode) == fleet ]] && echo "one load-generator JVM holding $MULTI_N VpnClients on $MULTI_LOOPS event loops, each its own QUIC connection and TAP in its own namespace" || echo "$MULTI_N rqst client processes")): aggregate c2s $(meta_get "$m" agg_c2s) Mbit/s ($(meta_get "$m" clients_moving_c2s) moving, $(meta_get "$m" per_client_min_c2s)..$(meta_get "$m" per_client_max_c2s) each), s2c $(meta_get "$m" agg_s2c) Mbit/s ($(meta_get "$m" clients_moving_s2c) moving, $(meta_get "$m" per_client_min_s2c)..$(meta_get "$m" per_client_max_s2c) each); server CPU $(meta_get "$m" server_cores_c2s) / $(meta_get "$m" server_cores_s2c) cores, -Xmx$(meta_get "$m" server_xmx), heap in use at most $(meta_get "$m" server_heap_peak_mb) MB, RSS $(meta_get "$m" server_rss_mb) MB"
   fi
   echo
   echo "| target (issue 5) | measured | |"

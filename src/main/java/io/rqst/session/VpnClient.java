@@ -87,6 +87,7 @@ public final class VpnClient implements AutoCloseable {
     private final CompletableFuture<Void> stopRequested = new CompletableFuture<>();
     private final Set<InetAddress> routedServers = new LinkedHashSet<>();
     private EventLoopGroup group;
+    private final EventLoopGroup sharedLoop;
     private QuicClientTransport transport;
     private volatile TapDevice tap;
     private final ThreadLocal<FrameWriter> tapWriters = ThreadLocal.withInitial(() -> tap.writer());
@@ -98,10 +99,19 @@ public final class VpnClient implements AutoCloseable {
     private boolean closed;
 
     public VpnClient(Config config, Tls tls, TapFactory taps, HostNet hostNet) {
+        this(config, tls, taps, hostNet, null);
+    }
+
+    /**
+     * A client that runs on {@code sharedLoop} (a group of one event loop, which it does not shut down)
+     * instead of an event loop of its own: for a load generator that holds many clients in one JVM.
+     */
+    public VpnClient(Config config, Tls tls, TapFactory taps, HostNet hostNet, EventLoopGroup sharedLoop) {
         this.config = config;
         this.tls = tls;
         this.taps = taps;
         this.hostNet = hostNet;
+        this.sharedLoop = sharedLoop;
     }
 
     /**
@@ -116,7 +126,7 @@ public final class VpnClient implements AutoCloseable {
     }
 
     private void runLoop() throws ClientFailure {
-        group = EventLoops.group(1, "rqst-quic");
+        group = sharedLoop != null ? sharedLoop : EventLoops.group(1, "rqst-quic");
         transport = new QuicClientTransport(config.quic(), tls, group);
         try {
             capture = Capture.open(config.pcap());
@@ -481,7 +491,7 @@ public final class VpnClient implements AutoCloseable {
             tap.close();
         }
         hostNet.close();
-        if (group != null) {
+        if (group != null && group != sharedLoop) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         }
         if (capture != null) {

@@ -163,10 +163,19 @@ final class Endpoints {
             this(config, mac, name -> { }, tls);
         }
 
+        /** A client on an event loop it shares with others (a load generator's way), not one of its own. */
+        Client(VpnClient.Config config, long mac, io.netty.channel.EventLoopGroup sharedLoop) {
+            this(config, mac, name -> { }, clientTls(), sharedLoop);
+        }
+
         private Client(VpnClient.Config config, long mac, Consumer<String> onTapOpen, Tls tls) {
+            this(config, mac, onTapOpen, tls, null);
+        }
+
+        private Client(VpnClient.Config config, long mac, Consumer<String> onTapOpen, Tls tls, io.netty.channel.EventLoopGroup sharedLoop) {
             taps = new MemoryTaps(mac);
             taps.onOpen = onTapOpen;
-            client = new VpnClient(config, tls, taps, hostNet);
+            client = new VpnClient(config, tls, taps, hostNet, sharedLoop);
             thread = Thread.ofPlatform().daemon(true).name("test-client-" + config.tapName()).start(() -> {
                 try {
                     client.run();

@@ -150,6 +150,41 @@ class TwoEndpointsTest {
         assertFalse(c.done.isDone(), "the client keeps running");
     }
 
+    // Promise: clients that share one event loop (bench/compare.sh's load generator holds 16 in one JVM)
+    // each carry frames, and one client leaving does not shut the loop down under the others.
+    @Test
+    void clientsSharingOneEventLoopEachCarryAndOneLeavingKeepsTheLoop() throws Exception {
+        EventLoopGroup loop = EventLoops.group(1, "test-shared-loop");
+        Client a = null;
+        Client b = null;
+        try {
+            a = new Client(clientConfig(shared.port(), "rqst-sa", List.of(), false, false), MAC_A, loop);
+            b = new Client(clientConfig(shared.port(), "rqst-sb", List.of(), false, false), MAC_B, loop);
+            awaitCarrying(shared.uplink, a, WAIT);
+            awaitCarrying(shared.uplink, b, WAIT);
+            byte[] fromA = frame(Endpoints.UPLINK_MAC, MAC_A, ETHERTYPE_TEST, "a on the shared loop");
+            assertTrue(a.tap().inject(fromA));
+            assertArrayEquals(fromA, takeOrFail(shared.uplink, "a's frame"));
+            a.close();
+            assertTrue(a.done.isDone(), "a's run() returned");
+            assertFalse(loop.isShuttingDown(), "a client does not shut down a loop it was given");
+            byte[] fromB = frame(Endpoints.UPLINK_MAC, MAC_B, ETHERTYPE_TEST, "b after a left");
+            assertTrue(b.tap().inject(fromB));
+            assertArrayEquals(fromB, takeOrFail(shared.uplink, "b's frame after a left"));
+            byte[] toB = frame(MAC_B, Endpoints.UPLINK_MAC, ETHERTYPE_TEST, "uplink to b after a left");
+            assertTrue(shared.uplink.inject(toB));
+            assertArrayEquals(toB, takeOrFail(b.tap(), "the uplink's frame for b"));
+        } finally {
+            if (a != null) {
+                a.close();
+            }
+            if (b != null) {
+                b.close();
+            }
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
+    }
+
     // Promise: clients are isolated: a frame from A to B's MAC comes out nowhere, A's broadcast comes out
     // only at the uplink, and B keeps receiving the uplink's frames.
     @Test
