@@ -38,6 +38,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int execute(String... args) {
+        nettyMachineId();
         String alias = System.getProperty("rqst.alias", "");
         if (alias.equals("vpn-server") || alias.equals("vpn-client")) {
             String[] a = new String[args.length + 1];
@@ -71,6 +72,20 @@ public final class Main implements Runnable {
             return ex instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Gives Netty a random machine id for its channel ids (which only need to differ between processes),
+     * unless one is set: otherwise Netty scans the network interfaces for a MAC address at the first
+     * channel, which costs start-up time and, in a namespace with only a loopback, logs a warning.
+     */
+    private static void nettyMachineId() {
+        if (System.getProperty("io.netty.machineId") == null) {
+            byte[] mac = new byte[6];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(mac);
+            mac[0] = (byte) ((mac[0] & 0xfc) | 0x02); // locally administered, unicast
+            System.setProperty("io.netty.machineId", java.util.HexFormat.ofDelimiter(":").formatHex(mac));
+        }
     }
 
     /** A bad option value found after parsing (e.g. a file that does not exist). */
