@@ -103,6 +103,13 @@ first_ping() {
   log "first ping after (ms): $(tr '\n' ' ' <"$d/first-ping.txt")"
 }
 
+# steal_mark NAME : notes the machine's CPU time and the part the hypervisor stole (/proc/stat), so that
+# the summary can say how much of each phase this VM did not get (other tenants' load moves the numbers)
+steal_mark() { awk -v n="$1" '/^cpu /{t=0; for (i=2;i<=9;i++) t+=$i; print n "\t" $9 "\t" t}' /proc/stat >>"$RUN_DIR/steal.tsv"; }
+steal_pct() { # steal_pct FROM TO : % of CPU time stolen between two marks
+  awk -F'\t' -v a="$1" -v b="$2" '$1==a{s0=$2; t0=$3} $1==b{s1=$2; t1=$3} END{ if (t1>t0) printf "%.0f", 100*(s1-s0)/(t1-t0); else print "NA"}' "$RUN_DIR/steal.tsv"
+}
+
 proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system clock ticks of a process
 
 # multi : MULTI_N clients, one namespace each (ab-rqI, tunnel address 10.8.0.(100+I)); the server with
@@ -202,14 +209,18 @@ multi() {
 }
 
 "$ANCHORS_DIR/netns.sh" up
+steal_mark start
 for sc in $SETUPS; do
+  steal_mark "$sc"
   log "===== $sc"
   measure_scenario "$sc"
   latency "$sc"
   [[ $sc == rqst ]] && first_ping
   scenario_down "$sc"
 done
+steal_mark multi
 if (( MULTI_N > 0 )); then log "===== rqst, $MULTI_N clients"; multi; fi
+steal_mark end
 T1=$(date +%s)
 for sc in rqst ovpn-tap; do mkdir -p "$RUN_DIR/$sc"; touch "$RUN_DIR/$sc/meta.tsv" "$RUN_DIR/$sc/latency.tsv"; done
 touch "$RUN_DIR/rqst/first-ping.txt"   # a partial run (SETUPS) still writes its summary
@@ -227,7 +238,7 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
   echo
   run_header
   echo "- latency: ping -i $PING_INTERVAL, $PING_N on the idle tunnel, then $PING_N while one TCP stream runs c2s and $PING_N while it runs s2c"
-  echo "- wall time: $((T1 - T0)) s"
+  echo "- wall time: $((T1 - T0)) s; CPU time taken by the hypervisor (steal, other tenants): $(steal_pct start end)% of the run$(for sc in $SETUPS; do nx=$(awk -v s="$sc" 'f{print; exit} $0==s{f=1}' <<<"$(printf '%s\n' $SETUPS multi)"); printf ', %s %s%%' "$sc" "$(steal_pct "$sc" "$nx")"; done), multi $(steal_pct multi end)% (more than a few % makes the run noisy)"
   echo
   echo "| setup | c2s Mbit/s (median) | s2c Mbit/s (median) | idle ping avg ms (20) | idle ping p50 / p99 ms | loaded ping p50 / p99 ms | loaded p99 / idle p50 | VPN CPU, cores per Gbit/s |"
   echo "|---|---|---|---|---|---|---|---|"
