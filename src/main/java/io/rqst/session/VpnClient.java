@@ -145,7 +145,16 @@ public final class VpnClient implements AutoCloseable {
                 CompletableFuture<Connection> attempt = transport.connect(new InetSocketAddress(a, config.server().port()),
                         config.server().tlsName(), s).toCompletableFuture();
                 try {
-                    attempt.get(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    try {
+                        CompletableFuture.anyOf(attempt, stopRequested).get(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (ExecutionException failed) {
+                        // the attempt failed: attempt.get() below throws why
+                    }
+                    if (!attempt.isDone()) { // stop() while the server has not answered yet: leave now
+                        attempt.thenAccept(late -> late.executor().execute(() -> late.close(AppErrors.NO_ERROR, "client stopped")));
+                        return;
+                    }
+                    attempt.get();
                     session = s;
                     connectedTo = a;
                     break;

@@ -150,6 +150,26 @@ class TwoEndpointsTest {
         assertFalse(c.done.isDone(), "the client keeps running");
     }
 
+    // Promise: stop() while the server has not answered yet ends run() at once, not after the connect
+    // timeout (a user's Ctrl+C on a client that cannot reach its server).
+    @Test
+    void stopWhileConnectingReturnsAtOnce() throws Exception {
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            VpnClient.Config config = new VpnClient.Config(io.rqst.config.VpnUrl.parse("vpn://127.0.0.1:" + silent.getLocalPort()),
+                    Endpoints.QUIC, "rqst-s", java.util.OptionalInt.empty(), List.of(), false, List.of(), false, Optional.empty(),
+                    Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(30));
+            Client c = new Client(config, MAC_A);
+            byte[] initial = new byte[1500];
+            silent.receive(new java.net.DatagramPacket(initial, initial.length)); // the client is connecting
+            long t0 = System.nanoTime();
+            c.close(); // stop(), then waits up to 10 s for run() to return
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(c.done.isDone(), "run() still waits for the connection attempt after stop()");
+            assertTrue(ms < 3000, "stop() took " + ms + " ms");
+            assertTrue(c.taps.opened.isEmpty(), "no TAP without a server");
+        }
+    }
+
     // Promise: clients that share one event loop (bench/compare.sh's load generator holds 16 in one JVM)
     // each carry frames, and one client leaving does not shut the loop down under the others.
     @Test
