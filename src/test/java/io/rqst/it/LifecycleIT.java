@@ -76,9 +76,11 @@ class LifecycleIT {
         client.signal("KILL");
         long killed = System.nanoTime();
         assertTrue(client.waitFor(Duration.ofSeconds(5)), "kill -9 did not end the client");
-        server.awaitLog(Pattern.compile("session " + session + " closed: idle timeout"), IDLE.plusSeconds(4));
+        // slack for timers on a loaded CI machine (a run with 78 % hypervisor steal missed +4 s); the default
+        // idle timeout (30 s) would still miss this bound
+        server.awaitLog(Pattern.compile("session " + session + " closed: idle timeout"), IDLE.plusSeconds(10));
         Duration took = Duration.ofNanos(System.nanoTime() - killed);
-        assertTrue(took.compareTo(IDLE.plusSeconds(4)) <= 0, "the session ended " + took.toMillis() + " ms after the kill");
+        assertTrue(took.compareTo(IDLE.plusSeconds(10)) <= 0, "the session ended " + took.toMillis() + " ms after the kill");
         assertFalse(tb.linkExists(a.ns(), TAP), "the killed client's TAP is still there");
     }
 

@@ -36,8 +36,12 @@ class RejectionIT {
 
     private static final String TAP = "rqst0";
     private static final String UPLINK = "rqst-up0";
-    /** How long a refused client may take to give up (the slowest, a refused ALPN, waits out QUIC's draining). */
-    private static final Duration REFUSAL_BOUND = Duration.ofSeconds(25);
+    /**
+     * How long a refused client may take to give up: a cold start, then the slowest case, a refused ALPN,
+     * waits out QUIC's draining; a refusal whose CONNECTION_CLOSE is lost waits out the 10 s hello timeout.
+     * 25 s was missed once on a VM losing ~40 % of its CPU to the hypervisor; never-giving-up still fails.
+     */
+    private static final Duration REFUSAL_BOUND = Duration.ofSeconds(40);
     private static final Pattern STACK_TRACE = Pattern.compile("Exception|\tat |^\\s+at ", Pattern.MULTILINE);
 
     private Path work;
