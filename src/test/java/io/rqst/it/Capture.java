@@ -68,12 +68,41 @@ public final class Capture implements AutoCloseable {
         return read(pcapFile);
     }
 
-    /** Stops {@code tcpdump} (INT, so that it writes everything out) and returns all frames it captured. */
+    /**
+     * Stops {@code tcpdump} (INT, so that it writes everything out) and returns all frames it captured.
+     * First waits until the capture file has not grown for 200 ms (at most 2 s): a frame the kernel has
+     * already handed to tcpdump's socket is lost if INT arrives before tcpdump was scheduled to read it,
+     * as happened on a loaded CI machine (5 of 6 frames).
+     */
     public List<Frame> stop() {
+        if (tcpdump.isAlive()) {
+            awaitFileQuiet(Duration.ofMillis(200), Duration.ofSeconds(2));
+        }
         if (tcpdump.signal("INT") && !tcpdump.waitFor(Duration.ofSeconds(5))) {
             tcpdump.stop(Duration.ZERO);
         }
         return frames();
+    }
+
+    private void awaitFileQuiet(Duration quiet, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        long size = -1;
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            long now;
+            try {
+                now = Files.exists(pcapFile) ? Files.size(pcapFile) : 0;
+            } catch (IOException e) {
+                return;
+            }
+            if (now != size) {
+                size = now;
+                stableSince = System.nanoTime();
+            } else if (System.nanoTime() - stableSince >= quiet.toNanos()) {
+                return;
+            }
+            Testbed.sleep(Duration.ofMillis(50));
+        }
     }
 
     /** Stops {@code tcpdump} if it still runs. */
