@@ -260,8 +260,10 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
   echo "|---|---|---|"
   echo "| 1 TCP stream >= 2.0x OpenVPN tap, c2s | ${rc2s}x | $(verdict "$(awk -v r="$rc2s" 'BEGIN{print (r!="NA" && r>=2.0)}')") |"
   echo "| 1 TCP stream >= 2.0x OpenVPN tap, s2c | ${rs2c}x | $(verdict "$(awk -v r="$rs2c" 'BEGIN{print (r!="NA" && r>=2.0)}')") |"
-  ri=$(meta_get "$RUN_DIR/rqst/meta.tsv" ping_avg_ms); oi=$(meta_get "$RUN_DIR/ovpn-tap/meta.tsv" ping_avg_ms)
-  echo "| idle ping <= OpenVPN tap (avg of 20) | $ri vs $oi ms | $(verdict "$(awk -v a="$ri" -v b="$oi" 'BEGIN{print (a<=b)}')") |"
+  # judged by the median of PING_N pings: the anchors' average of 20 swings with a single late reply (a
+  # run with hypervisor steal "met" it at 4.55 vs 8.58 ms while the medians were 0.77 vs 0.49 ms)
+  ri=$(lat rqst idle_p50); oi=$(lat ovpn-tap idle_p50)
+  echo "| idle ping <= OpenVPN tap (p50 of $PING_N) | $ri vs $oi ms (avg of 20: $(meta_get "$RUN_DIR/rqst/meta.tsv" ping_avg_ms) vs $(meta_get "$RUN_DIR/ovpn-tap/meta.tsv" ping_avg_ms)) | $(verdict "$(awk -v a="$ri" -v b="$oi" 'BEGIN{print (a!="" && b!="" && a<=b)}')") |"
   rl=$(ratio "$(lat rqst load_p99)" "$(lat rqst idle_p50)")
   echo "| ping p99 under load <= 2x idle | $(lat rqst load_p99) ms = ${rl}x idle p50 $(lat rqst idle_p50) ms | $(verdict "$(awk -v r="$rl" 'BEGIN{print (r!="NA" && r<=2.0)}')") |"
   if [[ -f $m ]]; then
