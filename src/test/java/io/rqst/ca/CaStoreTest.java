@@ -1,5 +1,6 @@
 package io.rqst.ca;
 
+import static io.rqst.pki.KeyAssertions.assertSameKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -187,15 +188,5 @@ class CaStoreTest {
         String json = new String(index.toJson(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(json.contains("\"serial\" : \"0A\""), json);
         assertTrue(json.contains("\"reason\" : \"superseded\""), json);
-    }
-
-    /** The same private key, whether or not an EC encoding carries the optional public point. */
-    private static void assertSameKey(java.security.PrivateKey expected, java.security.PrivateKey actual) {
-        if (expected instanceof java.security.interfaces.ECPrivateKey e && actual instanceof java.security.interfaces.ECPrivateKey a) {
-            assertEquals(e.getS(), a.getS());
-            assertEquals(e.getParams().getCurve(), a.getParams().getCurve());
-        } else {
-            assertEquals(expected, actual);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.rqst.pki;
 
+import static io.rqst.pki.KeyAssertions.assertSameKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,15 +103,5 @@ class BundleTest {
         assertTrue(Identity.belongTogether(read, pki.ca().getFirst().getPublicKey()));
         assertEquals("wrong passphrase for " + key + " (or the key is corrupt)", assertThrows(PkiException.class,
                 () -> Pem.readEncryptedPrivateKey(key, "wrong".toCharArray())).getMessage());
-    }
-
-    /** The same private key, whether or not an EC encoding carries the optional public point. */
-    private static void assertSameKey(java.security.PrivateKey expected, java.security.PrivateKey actual) {
-        if (expected instanceof java.security.interfaces.ECPrivateKey e && actual instanceof java.security.interfaces.ECPrivateKey a) {
-            assertEquals(e.getS(), a.getS());
-            assertEquals(e.getParams().getCurve(), a.getParams().getCurve());
-        } else {
-            assertEquals(expected, actual);
-        }
     }
 }
