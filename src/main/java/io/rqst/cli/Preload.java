@@ -4,7 +4,7 @@ package io.rqst.cli;
  * Initialises, on two background threads, what the tunnel commands need a little later, while the main
  * thread parses options and loads certificates: on a cold start this overlap shortens the time from
  * {@code rqst client} to the first ping. One thread loads the QUIC codec's native library (quiche and
- * BoringSSL), Netty's epoll transport and Netty's channel and buffer classes; the other initialises
+ * BoringSSL) and Netty's epoll transport; the other initialises
  * JSON (the control stream and the host-state file), the JDK's certificate path validation and the
  * TAP's native calls. A class the main thread reaches while it is being initialised here simply waits
  * for it (the JVM's class initialisation lock). Failures are ignored: the real use reports them with its
@@ -18,10 +18,8 @@ final class Preload {
         thread("rqst-preload-net", () -> {
             io.netty.handler.codec.quic.Quic.isAvailable();
             io.netty.channel.epoll.Epoll.isAvailable();
-            io.netty.channel.DefaultChannelId.newInstance();
-            io.netty.buffer.ByteBuf b = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(64);
-            b.release();
-            io.netty.util.concurrent.GlobalEventExecutor.INSTANCE.inEventLoop();
+            // not Netty's buffer classes: their static initialisers reach one another (ByteBufUtil makes the
+            // default allocator), and two threads in them at once would risk a class-initialisation deadlock
         });
         thread("rqst-preload-misc", () -> {
             new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"rqst\":[1,\"x\",true]}");
