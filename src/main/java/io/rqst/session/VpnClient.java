@@ -1,7 +1,6 @@
 package io.rqst.session;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.rqst.config.Addresses;
 import io.rqst.config.Cidr;
@@ -91,8 +90,8 @@ public final class VpnClient implements AutoCloseable {
     private QuicClientTransport transport;
     private volatile TapDevice tap;
     private final ThreadLocal<FrameWriter> tapWriters = ThreadLocal.withInitial(() -> tap.writer());
-    private TapReader reader;
-    private TapPoller poller;
+    /** Stops reading the TAP; null until it is read. */
+    private Runnable stopReading;
     private Capture capture;
     private volatile ClientSession current;
     private List<InetAddress> lastResolved = List.of();
@@ -325,21 +324,7 @@ public final class VpnClient implements AutoCloseable {
         } catch (IOException | HostNetException e) {
             throw new ClientFailure(e.getMessage());
         }
-        startReading(tap);
-    }
-
-    /** Reads the TAP on the connections' event loop when it can (epoll), else on a thread of its own. */
-    private void startReading(TapDevice t) throws ClientFailure {
-        if (t instanceof io.rqst.tap.SelectableTap st && EventLoops.epoll() && !Boolean.getBoolean("rqst.tapThread")) {
-            try {
-                poller = TapPoller.start(st, new TapSink(), PooledByteBufAllocator.DEFAULT, group.next());
-                return;
-            } catch (Exception e) {
-                LOG.debug("cannot poll {} on the event loop ({}); using a reader thread", t.name(), e.toString());
-            }
-        }
-        reader = new TapReader(t, new TapSink(), PooledByteBufAllocator.DEFAULT, "rqst-tap-reader");
-        reader.start();
+        stopReading = TapReading.start(tap, new TapSink(), group.next(), "rqst-tap-reader");
     }
 
     private void routeAll(ControlMessage.Accept accept, TapDevice t) throws HostNetException, ClientFailure {
@@ -490,11 +475,8 @@ public final class VpnClient implements AutoCloseable {
             return;
         }
         closed = true;
-        if (poller != null) {
-            poller.stop();
-        }
-        if (reader != null) {
-            reader.close();
+        if (stopReading != null) {
+            stopReading.run();
         }
         if (tap != null) {
             tap.close();

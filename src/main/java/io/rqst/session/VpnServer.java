@@ -1,7 +1,6 @@
 package io.rqst.session;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.rqst.config.Addresses;
 import io.rqst.config.Cidr;
@@ -74,8 +73,8 @@ public final class VpnServer implements AutoCloseable {
     private TapDevice uplink;
     private final ThreadLocal<FrameWriter> uplinkWriters = ThreadLocal.withInitial(() -> uplink.writer());
     private Capture capture;
-    private TapReader reader;
-    private TapPoller poller;
+    /** Stops reading the uplink; null until it is read. */
+    private Runnable stopReading;
     private EventLoopGroup group;
     private QuicServerTransport transport;
     private volatile List<String> gateways = List.of();
@@ -110,7 +109,7 @@ public final class VpnServer implements AutoCloseable {
             }
             capture = Capture.open(config.pcap());
             group = EventLoops.group(1, "rqst-quic");
-            startReading();
+            stopReading = TapReading.start(uplink, new UplinkSink(), group.next(), "rqst-uplink-reader");
             transport = QuicServerTransport.bind(config.quic(), tls, config.listen(), group, new Acceptor());
         } catch (IOException | HostNetException | RuntimeException e) {
             close();
@@ -141,20 +140,6 @@ public final class VpnServer implements AutoCloseable {
         for (ServerSession s : sessions.values()) {
             s.connection().executor().execute(() -> s.connection().peerCertificate().flatMap(rule).ifPresent(s::revoke));
         }
-    }
-
-    /** Reads the uplink on the (single) event loop when it can (epoll), else on a thread of its own. */
-    private void startReading() {
-        if (uplink instanceof io.rqst.tap.SelectableTap st && EventLoops.epoll() && !Boolean.getBoolean("rqst.tapThread")) {
-            try {
-                poller = TapPoller.start(st, new UplinkSink(), PooledByteBufAllocator.DEFAULT, group.next());
-                return;
-            } catch (Exception e) {
-                LOG.debug("cannot poll {} on the event loop ({}); using a reader thread", uplink.name(), e.toString());
-            }
-        }
-        reader = new TapReader(uplink, new UplinkSink(), PooledByteBufAllocator.DEFAULT, "rqst-uplink-reader");
-        reader.start();
     }
 
     /** The UDP addresses actually listened on. */
@@ -346,13 +331,9 @@ public final class VpnServer implements AutoCloseable {
             transport.close();
             transport = null;
         }
-        if (poller != null) {
-            poller.stop();
-            poller = null;
-        }
-        if (reader != null) {
-            reader.close();
-            reader = null;
+        if (stopReading != null) {
+            stopReading.run();
+            stopReading = null;
         }
         if (uplink != null) {
             uplink.close();
