@@ -10,14 +10,20 @@ RQST=$1 OUT=$2
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 SRV=rqst-aot-s CLI=rqst-aot-c
 WORK=$(mktemp -d /tmp/rqst-aot.XXXXXX)
+spid= cpid=
+alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 cleanup() {
   set +e
+  # the daemons by pid as well as by namespace: a process must not outlive its deleted namespace
   for ns in $CLI $SRV; do pids=$(ip netns pids $ns 2>/dev/null); [[ -n $pids ]] && kill -TERM $pids 2>/dev/null; done
-  sleep 0.5
+  [[ -n $cpid$spid ]] && kill -TERM $cpid $spid 2>/dev/null
+  for _ in $(seq 1 50); do alive $cpid $spid || break; sleep 0.1; done
+  [[ -n $cpid$spid ]] && kill -KILL $cpid $spid 2>/dev/null
   for ns in $CLI $SRV; do
     pids=$(ip netns pids $ns 2>/dev/null); [[ -n $pids ]] && kill -KILL $pids 2>/dev/null
     ip netns del $ns 2>/dev/null; rm -rf /etc/netns/$ns
   done
+  wait 2>/dev/null
   rm -rf "$WORK" "$OUT.tmp" "$OUT.tmp.config"
 }
 trap cleanup EXIT
@@ -29,6 +35,7 @@ ip -n $SRV link set rqa-s up; ip -n $CLI link set rqa-c up
 mkdir -p /etc/netns/$CLI; echo "192.0.2.1 rqst.example.com" >/etc/netns/$CLI/hosts
 "$HERE/scripts/throwaway-pki.sh" "$WORK" rqst.example.com >/dev/null
 (cd "$WORK/server" && exec ip netns exec $SRV "$RQST" server --address 10.8.0.1/24 --state-dir "$WORK/state") >"$WORK/server.log" 2>&1 &
+spid=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/server.log" && break; sleep 0.1; done
 (cd "$WORK/client" && RQST_JAVA_OPTS="-XX:AOTCacheOutput=$OUT.tmp" exec ip netns exec $CLI "$RQST" client \
   --address 10.8.0.2/24 --state-dir "$WORK/state" vpn://rqst.example.com) >"$WORK/client.log" 2>&1 &
@@ -39,6 +46,7 @@ for _ in $(seq 1 150); do ip netns exec $CLI ping -c1 -W0.2 -q 10.8.0.1 >/dev/nu
 ip netns exec $CLI ping -c 200 -i 0.005 -q 10.8.0.1 >/dev/null
 ip netns exec $CLI ping -c 2000 -f -s 1200 -q 10.8.0.1 >/dev/null || true
 kill -TERM $cpid; wait $cpid || true
+cpid=
 [[ -s $OUT.tmp ]] || { tail -5 "$WORK/client.log" >&2; echo "aot-train: the JVM wrote no cache" >&2; exit 1; }
 mv -f "$OUT.tmp" "$OUT"
 echo "rqst: AOT cache ready ($(du -h "$OUT" | cut -f1))"
