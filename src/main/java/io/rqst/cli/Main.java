@@ -38,7 +38,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int execute(String... args) {
-        nettyMachineId();
+        nettyDefaults();
         String alias = System.getProperty("rqst.alias", "");
         if (alias.equals("vpn-server") || alias.equals("vpn-client")) {
             String[] a = new String[args.length + 1];
@@ -75,11 +75,17 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Gives Netty a random machine id for its channel ids (which only need to differ between processes),
-     * unless one is set: otherwise Netty scans the network interfaces for a MAC address at the first
-     * channel, which costs start-up time and, in a namespace with only a loopback, logs a warning.
+     * Netty settings for a quick start, each unless set on the command line. A random machine id for
+     * channel ids (which only need to differ between processes): otherwise Netty scans the network
+     * interfaces for a MAC address at the first channel, which costs start-up time and, in a namespace
+     * with only a loopback, logs a warning. No JFR events from Netty's allocator: the first chunk it
+     * allocates would register an event class with JFR, ~0.3 s of cold JFR and class-file code on the
+     * event loop in the middle of the first QUIC handshake ({@code -Dio.netty.jfr.enabled=true} for them).
      */
-    private static void nettyMachineId() {
+    static void nettyDefaults() {
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         if (System.getProperty("io.netty.machineId") == null) {
             byte[] mac = new byte[6];
             java.util.concurrent.ThreadLocalRandom.current().nextBytes(mac);
