@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code rqst client vpn://HOST:PORT} (also {@code vpn-client}). */
-@Command(name = "client", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "client", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = Main.VersionProvider.class,
         description = {"Connect to an rqst (or RQST) server and bring up a TAP joined to the server's network.",
                 "The TAP comes up only once the server has accepted this client, and goes away on exit.",
                 "Credentials are read from the working directory by default: ca.crt client.key client.crt;"

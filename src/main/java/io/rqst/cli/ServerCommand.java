@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code rqst server} (also {@code vpn-server}). */
-@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = Main.VersionProvider.class,
         description = {"Run the VPN server: listen for clients on UDP port 3456 (IPv4 and IPv6) and connect each to the uplink TAP.",
                 "Clients are isolated from each other: each reaches the uplink side, never another client.",
                 "Credentials are read from the working directory by default: ca.crt server.key server.crt.",

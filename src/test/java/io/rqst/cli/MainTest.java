@@ -111,12 +111,14 @@ class MainTest {
         assertTrue(run("client", "--help").out.contains("--rqst-compat"));
     }
 
-    // Promise: --version prints the version and exits 0.
+    // Promise: --version prints the version and exits 0, also after a command (vpn-client --version is client --version).
     @Test
     void versionExitsZero() {
-        Run r = run("--version");
-        assertEquals(0, r.code);
-        assertTrue(r.out.startsWith("rqst "), r.out);
+        for (String[] args : List.of(new String[] {"--version"}, new String[] {"client", "--version"}, new String[] {"server", "--version"})) {
+            Run r = run(args);
+            assertEquals(0, r.code);
+            assertTrue(r.out.startsWith("rqst "), String.join(" ", args) + ": " + r.out);
+        }
     }
 
     // Promise: started as vpn-server / vpn-client (the RQST manual's names), the command is implied.
