@@ -105,7 +105,7 @@ public record VpnUrl(String host, int port) {
 
     /** The host in the form used for TLS name checks and SNI: lower case, IDN names in ASCII form. */
     public String tlsName() {
-        return literalAddress().isPresent() ? host : IDN.toASCII(host).toLowerCase(Locale.ROOT);
+        return literalAddress().isPresent() ? host : toAscii(host).toLowerCase(Locale.ROOT);
     }
 
     @Override
@@ -121,10 +121,24 @@ public record VpnUrl(String host, int port) {
         return Addresses.isIpv6Literal(s);
     }
 
+    /**
+     * The ASCII (punycode) form of a host name. A name that is ASCII already stays as it is, as IDNA's
+     * ToASCII would leave it, without initialising {@link IDN} (its Unicode tables cost a cold start
+     * tens of milliseconds); the label checks are the caller's.
+     */
+    static String toAscii(String host) {
+        for (int i = 0; i < host.length(); i++) {
+            if (host.charAt(i) >= 0x80) {
+                return IDN.toASCII(host);
+            }
+        }
+        return host;
+    }
+
     static boolean isDnsName(String s) {
         String ascii;
         try {
-            ascii = IDN.toASCII(s);
+            ascii = toAscii(s);
         } catch (IllegalArgumentException e) {
             return false;
         }

@@ -157,4 +157,13 @@ class VpnUrlTest {
         assertThrows(IllegalArgumentException.class, () -> new VpnUrl("h", 0));
         assertThrows(IllegalArgumentException.class, () -> new VpnUrl("h", 65536));
     }
+
+    // Promise: an ASCII name is its own ASCII form, exactly as IDNA's ToASCII gives it (the shortcut skips IDN's tables).
+    @org.junit.jupiter.api.Test
+    void asciiNamesAreTheirOwnAsciiForm() {
+        for (String n : new String[] {"rqst.example.com", "RQST.Example.COM", "a-b.c_d.example.", "x", "xn--bcher-kva.example", "10.0.0.1"}) {
+            assertEquals(java.net.IDN.toASCII(n), VpnUrl.toAscii(n), n);
+        }
+        assertEquals(java.net.IDN.toASCII("bücher.example"), VpnUrl.toAscii("bücher.example"));
+    }
 }
