@@ -58,6 +58,7 @@ final class Credentials {
                 }
                 List<CertificateCheck> checks = crl.map(w -> List.of(w.check("client"))).orElse(List.of());
                 verifier = Optional.of(new ClientCertificateVerifier(ca, checks, Clock.systemUTC()));
+                verifier.get().warmUp(id.chain());
             }
             return new Server(Tls.server(id, verifier.map(v -> (X509TrustManager) v), o.alpn, KeyLogFile.fromEnvironment()),
                     verifier, crl);
@@ -96,7 +97,9 @@ final class Credentials {
                 require(cert, "--cert");
                 require(key, "--key");
                 id = Optional.of(Identity.load(key, cert));
-                verifier = Optional.of(new ServerCertificateVerifier(Pem.readCertificates(o.ca), serverName));
+                ServerCertificateVerifier v = new ServerCertificateVerifier(Pem.readCertificates(o.ca), serverName);
+                v.warmUp(id.get().chain());
+                verifier = Optional.of(v);
             }
             return Tls.client(id, verifier, o.alpn, KeyLogFile.fromEnvironment());
         } catch (PkiException | IOException e) {
@@ -107,8 +110,12 @@ final class Credentials {
     /** A client's TLS context from a bundle: its key and certificate, and its CA (unless {@code -d}). */
     static Tls client(CommonOptions o, Bundle bundle, String serverName) {
         try {
-            Optional<X509TrustManager> verifier = o.disableVerify ? Optional.empty()
-                    : Optional.of(new ServerCertificateVerifier(bundle.caCertificates(), serverName));
+            Optional<X509TrustManager> verifier = Optional.empty();
+            if (!o.disableVerify) {
+                ServerCertificateVerifier v = new ServerCertificateVerifier(bundle.caCertificates(), serverName);
+                v.warmUp(bundle.identity().chain());
+                verifier = Optional.of(v);
+            }
             return Tls.client(Optional.of(bundle.identity()), verifier, o.alpn, KeyLogFile.fromEnvironment());
         } catch (IOException e) {
             throw new Main.UsageError(e.getMessage());

@@ -157,11 +157,7 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
             path.removeLast(); // a peer may send our CA certificate along; it is the anchor, not part of the path
         }
         try {
-            PKIXParameters parameters = new PKIXParameters(anchors);
-            parameters.setRevocationEnabled(false);
-            parameters.setDate(Date.from(clock.instant()));
-            CertPathValidator.getInstance("PKIX")
-                    .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+            validatePath(path);
         } catch (CertPathValidatorException e) {
             return Optional.of(explain(e, path));
         } catch (GeneralSecurityException e) {
@@ -176,6 +172,35 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
             }
         }
         return Optional.empty();
+    }
+
+    /** PKIX validation of {@code path} (peer certificate first, anchors excluded) against our CA certificates. */
+    private void validatePath(List<X509Certificate> path) throws GeneralSecurityException {
+        PKIXParameters parameters = new PKIXParameters(anchors);
+        parameters.setRevocationEnabled(false);
+        parameters.setDate(Date.from(clock.instant()));
+        CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+    }
+
+    /**
+     * Validates {@code ownChain} (this side's own certificate chain, normally from the same CA) once on a
+     * daemon thread, the outcome ignored and not recorded: the first real handshake then finds the JDK's
+     * certificate path code initialised (algorithm constraints, curve tables, RSA and EC verification),
+     * which on a cold start otherwise costs that handshake tens of milliseconds on the event loop.
+     *
+     * @return the thread, already started
+     */
+    public final Thread warmUp(List<X509Certificate> ownChain) {
+        List<X509Certificate> path = List.copyOf(ownChain);
+        return Thread.ofPlatform().daemon(true).name("rqst-pkix-warm-up").start(() -> {
+            try {
+                if (!path.isEmpty()) {
+                    validatePath(path);
+                }
+            } catch (GeneralSecurityException | RuntimeException ignored) {
+                // only warming up: a chain from another CA fails here and costs nothing else
+            }
+        });
     }
 
     private CertificateRefusedException explain(CertPathValidatorException e, List<X509Certificate> path) {

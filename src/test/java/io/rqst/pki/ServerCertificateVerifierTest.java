@@ -58,6 +58,21 @@ class ServerCertificateVerifierTest {
         assertEquals(Optional.empty(), verifyFor("rqst.example.com", server, ca.getFirst()));
     }
 
+    // Promise: warming up runs the chain check on the side, and neither a chain from our CA nor one from
+    // elsewhere changes what the verifier reports or decides afterwards.
+    @Test
+    void warmingUpLeavesNoTrace() throws Exception {
+        var verifier = new ServerCertificateVerifier(ca, "rqst.example.com");
+        Thread ours = verifier.warmUp(List.of(pki.cert("certs/client.crt")));
+        Thread foreign = verifier.warmUp(SelfSigned.generate("elsewhere").chain());
+        ours.join(30_000);
+        foreign.join(30_000);
+        assertFalse(ours.isAlive() || foreign.isAlive());
+        assertEquals(Optional.empty(), verifier.lastFailure());
+        assertEquals(Optional.empty(), verify(verifier, server));
+        assertTrue(verify(verifier, SelfSigned.generate("rqst.example.com").chain().getFirst()).isPresent());
+    }
+
     @Test
     void otherNamesAndAddressesAreRefusedWithTheNamesTheCertificateHas() {
         for (String host : List.of("other.example.com", "example.com", "x.rqst.example.com", "rqst.example.co",
