@@ -21,54 +21,64 @@ import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code rqst client vpn://HOST:PORT} (also {@code vpn-client}). */
-@Command(name = "client", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = Main.VersionProvider.class,
-        description = {"Connect to an rqst (or RQST) server and bring up a TAP joined to the server's network.",
-                "The TAP comes up only once the server has accepted this client, and goes away on exit.",
-                "Credentials are read from the working directory by default: ca.crt client.key client.crt;"
-                        + " or all from one bundle file made by 'rqst ca bundle' (--bundle).", ""})
 final class ClientCommand implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    CommonOptions common = new CommonOptions();
+    static final String[] DESCRIPTION = {"Connect to an rqst (or RQST) server and bring up a TAP joined to the server's network.",
+        "The TAP comes up only once the server has accepted this client, and goes away on exit.",
+        "Credentials are read from the working directory by default: ca.crt client.key client.crt;"
+                + " or all from one bundle file made by 'rqst ca bundle' (--bundle).", ""};
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Parameters(index = "0", arity = "0..1", paramLabel = "URL",
-            description = "The server: vpn://HOST[:PORT]; HOST must be a name in the server certificate. Optional with --bundle (then it overrides the bundle's).")
+    final CommonOptions common = new CommonOptions();
+    private CommandSpec spec;
     String url;
-
-    @Option(names = "--bundle", paramLabel = "FILE",
-            description = "Take the server URL, the CA certificate, the client certificate and its key from FILE, made by 'rqst ca bundle'.")
     Path bundle;
-
-    @Option(names = "--cert", paramLabel = "FILE", description = "Client certificate (default: client.crt).")
     Path cert;
-
-    @Option(names = "--key", paramLabel = "FILE", description = "Client private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: client.key).")
     Path key;
-
-    @Option(names = "--tap", paramLabel = "NAME", defaultValue = "rqst0", description = "Name of the TAP to create (default: ${DEFAULT-VALUE}).")
     String tap;
-
-    @Option(names = "--address", paramLabel = "CIDR", description = "Address for the TAP, e.g. 10.8.0.2/24 (repeatable). Without it, run your own DHCP client on the TAP.")
     List<String> addresses = new ArrayList<>();
-
-    @Option(names = "--mtu", paramLabel = "BYTES", description = "TAP MTU (default: what the server offers, 1280 unless it says otherwise).")
     Integer mtu;
-
-    @Option(names = "--route-all", description = "Send all IPv4 and IPv6 traffic through the tunnel; the server stays reachable through the current gateway. Undone on exit.")
     boolean routeAll;
-
-    @Option(names = "--gateway", paramLabel = "IP", description = "Gateway inside the tunnel for --route-all (repeatable, one per family; default: the server's uplink addresses).")
     List<String> gateways = new ArrayList<>();
-
-    @Option(names = "--rqst-compat", description = "The server is an original RQST server (no control stream): bring the TAP up once the QUIC handshake is done.")
     boolean rqstCompat;
+
+    /** This command's picocli model, bound to these fields (see {@link Specs}). */
+    CommandSpec model() {
+        spec = CommandSpec.wrapWithoutInspection(this).name("client").versionProvider(new Main.VersionProvider());
+        spec.usageMessage().description(DESCRIPTION).sortOptions(false);
+        spec.addPositional(Specs.positional(PositionalParamSpec.builder().index("0").arity("0..1").paramLabel("URL")
+                .description("The server: vpn://HOST[:PORT]; HOST must be a name in the server certificate. Optional with --bundle (then it overrides the bundle's)."),
+                () -> url, v -> url = v));
+        common.addTo(spec);
+        spec.addOption(Specs.option(OptionSpec.builder("--bundle").paramLabel("FILE")
+                .description("Take the server URL, the CA certificate, the client certificate and its key from FILE, made by 'rqst ca bundle'."),
+                Path.class, () -> bundle, v -> bundle = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--cert").paramLabel("FILE").description("Client certificate (default: client.crt)."),
+                Path.class, () -> cert, v -> cert = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--key").paramLabel("FILE")
+                .description("Client private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: client.key)."), Path.class, () -> key, v -> key = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--tap").paramLabel("NAME").defaultValue("rqst0")
+                .description("Name of the TAP to create (default: ${DEFAULT-VALUE})."), String.class, () -> tap, v -> tap = v));
+        spec.addOption(Specs.strings(OptionSpec.builder("--address").paramLabel("CIDR")
+                .description("Address for the TAP, e.g. 10.8.0.2/24 (repeatable). Without it, run your own DHCP client on the TAP."),
+                () -> addresses, v -> addresses = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--mtu").paramLabel("BYTES")
+                .description("TAP MTU (default: what the server offers, 1280 unless it says otherwise)."), Integer.class, () -> mtu, v -> mtu = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--route-all")
+                .description("Send all IPv4 and IPv6 traffic through the tunnel; the server stays reachable through the current gateway. Undone on exit."),
+                boolean.class, () -> routeAll, v -> routeAll = v));
+        spec.addOption(Specs.strings(OptionSpec.builder("--gateway").paramLabel("IP")
+                .description("Gateway inside the tunnel for --route-all (repeatable, one per family; default: the server's uplink addresses)."),
+                () -> gateways, v -> gateways = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--rqst-compat")
+                .description("The server is an original RQST server (no control stream): bring the TAP up once the QUIC handshake is done."),
+                boolean.class, () -> rqstCompat, v -> rqstCompat = v));
+        spec.mixinStandardHelpOptions(true);
+        return spec;
+    }
 
     /** The bundle, if --bundle is given; it excludes --ca, --cert and --key. */
     private Optional<Bundle> readBundle() {

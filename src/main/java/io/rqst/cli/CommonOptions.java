@@ -4,50 +4,61 @@ import io.rqst.config.Durations;
 import io.rqst.transport.QuicSettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** Options both the server and the client take. */
 final class CommonOptions {
-    @Option(names = {"-d", "--disable-verify", "--disable_verify"},
-            description = "Test mode: do not verify the peer's certificate (traffic is still encrypted). No certificate files are needed.")
     boolean disableVerify;
-
-    @Option(names = "--ca", paramLabel = "FILE", description = "CA certificate that peers must chain to (default: ${DEFAULT-VALUE}).",
-            defaultValue = "ca.crt")
     Path ca;
-
-    @Option(names = {"-p", "--pcap"}, paramLabel = "FILE", description = "Write the tunnel's Ethernet frames to FILE (pcap).")
     Path pcap;
-
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "30s",
-            description = "A peer silent this long is gone; keepalives go out every third of it (default: ${DEFAULT-VALUE}).")
     String idleTimeout;
-
-    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/run/rqst",
-            description = "Where host changes are recorded so that a crashed run is cleaned up by the next (default: ${DEFAULT-VALUE}).")
     Path stateDir;
-
-    @Option(names = {"-v", "--verbose"}, description = "Log debug details.")
     boolean verbose;
-
-    @Option(names = "--no-udp-gro", hidden = true, description = "Do not use UDP GRO on the QUIC socket (for comparison).")
     boolean noUdpGro;
-
-    @Option(names = "--datagram-queue", hidden = true, defaultValue = "" + QuicSettings.DEFAULT_DATAGRAM_QUEUE, description = "Frames quiche queues per direction.")
     int datagramQueue;
-
-    @Option(names = "--socket-buffer", hidden = true, defaultValue = "" + QuicSettings.DEFAULT_SOCKET_BUFFER, description = "SO_RCVBUF/SO_SNDBUF of the UDP socket, bytes.")
     int socketBuffer;
-
-    @Option(names = "--gso-segments", hidden = true, defaultValue = "32", description = "QUIC packets per UDP GSO send.")
     int gsoSegments;
-
-    @Option(names = "--cc", hidden = true, defaultValue = "cubic", description = "Outer congestion control: cubic, reno, bbr.")
     String cc;
-
-    @Option(names = "--no-tap-offload", hidden = true,
-            description = "Open the TAP without TSO/GRO offloads (for comparison and debugging).")
     boolean noTapOffload;
+    String alpn;
+
+    /** Adds these options to a command (in this order, first in its help). */
+    void addTo(CommandSpec spec) {
+        spec.addOption(Specs.option(OptionSpec.builder("-d", "--disable-verify", "--disable_verify")
+                .description("Test mode: do not verify the peer's certificate (traffic is still encrypted). No certificate files are needed."),
+                boolean.class, () -> disableVerify, v -> disableVerify = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--ca").paramLabel("FILE").defaultValue("ca.crt")
+                .description("CA certificate that peers must chain to (default: ${DEFAULT-VALUE})."), Path.class, () -> ca, v -> ca = v));
+        spec.addOption(Specs.option(OptionSpec.builder("-p", "--pcap").paramLabel("FILE")
+                .description("Write the tunnel's Ethernet frames to FILE (pcap)."), Path.class, () -> pcap, v -> pcap = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--idle-timeout").paramLabel("DURATION").defaultValue("30s")
+                .description("A peer silent this long is gone; keepalives go out every third of it (default: ${DEFAULT-VALUE})."),
+                String.class, () -> idleTimeout, v -> idleTimeout = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--state-dir").paramLabel("DIR").defaultValue("/run/rqst")
+                .description("Where host changes are recorded so that a crashed run is cleaned up by the next (default: ${DEFAULT-VALUE})."),
+                Path.class, () -> stateDir, v -> stateDir = v));
+        spec.addOption(Specs.option(OptionSpec.builder("-v", "--verbose").description("Log debug details."),
+                boolean.class, () -> verbose, v -> verbose = v));
+        // for comparisons and debugging, not in the help
+        spec.addOption(Specs.option(OptionSpec.builder("--no-udp-gro").hidden(true)
+                .description("Do not use UDP GRO on the QUIC socket (for comparison)."), boolean.class, () -> noUdpGro, v -> noUdpGro = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--datagram-queue").hidden(true).paramLabel("<datagramQueue>")
+                .defaultValue("" + QuicSettings.DEFAULT_DATAGRAM_QUEUE).description("Frames quiche queues per direction."),
+                int.class, () -> datagramQueue, v -> datagramQueue = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--socket-buffer").hidden(true).paramLabel("<socketBuffer>")
+                .defaultValue("" + QuicSettings.DEFAULT_SOCKET_BUFFER).description("SO_RCVBUF/SO_SNDBUF of the UDP socket, bytes."),
+                int.class, () -> socketBuffer, v -> socketBuffer = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--gso-segments").hidden(true).paramLabel("<gsoSegments>").defaultValue("32")
+                .description("QUIC packets per UDP GSO send."), int.class, () -> gsoSegments, v -> gsoSegments = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--cc").hidden(true).paramLabel("<cc>").defaultValue("cubic")
+                .description("Outer congestion control: cubic, reno, bbr."), String.class, () -> cc, v -> cc = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--no-tap-offload").hidden(true)
+                .description("Open the TAP without TSO/GRO offloads (for comparison and debugging)."),
+                boolean.class, () -> noTapOffload, v -> noTapOffload = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--alpn").hidden(true).paramLabel("<alpn>").defaultValue(QuicSettings.RQST_ALPN)
+                .description("TLS ALPN token (testing only)."), String.class, () -> alpn, v -> alpn = v));
+    }
 
     /** Creates TAPs as configured. */
     io.rqst.tap.TapFactory taps() {
@@ -55,8 +66,6 @@ final class CommonOptions {
         return (name, mtu, mac) -> io.rqst.tap.LinuxTap.open(name, mtu, mac, offload);
     }
 
-    @Option(names = "--alpn", hidden = true, defaultValue = QuicSettings.RQST_ALPN, description = "TLS ALPN token (testing only).")
-    String alpn;
 
     /** Applies the log level; must run before the first logger is created. */
     void configureLogging() {

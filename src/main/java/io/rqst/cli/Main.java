@@ -11,7 +11,6 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rqst", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = {"A virtual Ethernet (L2) VPN over one QUIC connection, compatible with RQST.", ""},
-        subcommands = {ServerCommand.class, ClientCommand.class, CaCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  rqst server --address 10.8.0.1/24", "  rqst client --address 10.8.0.2/24 vpn://rqst.example.com:3456",
                 "  rqst client --address 10.8.0.2/24 --bundle alice.rqst",
                 "  rqst ca init; rqst ca issue server --name rqst.example.com; rqst ca issue client --name alice",
@@ -51,11 +50,16 @@ public final class Main implements Runnable {
             // the tunnel commands build only their own model: picocli's reflection over every command
             // (the CA's dozen) costs a noticeable part of a cold start, i.e. of the time to the first ping
             Preload.start();
-            cl = new CommandLine(args[0].equals("server") ? new ServerCommand() : new ClientCommand());
+            cl = new CommandLine(args[0].equals("server") ? new ServerCommand().model() : new ClientCommand().model());
             cl.setCommandName("rqst " + args[0]);
             args = java.util.Arrays.copyOfRange(args, 1, args.length);
         } else {
             cl = new CommandLine(new Main());
+            // the tunnel commands' models are built in code (Specs); the others from their annotations
+            cl.addSubcommand(new CommandLine(new ServerCommand().model()));
+            cl.addSubcommand(new CommandLine(new ClientCommand().model()));
+            cl.addSubcommand(new CommandLine(new CaCommand()));
+            cl.addSubcommand(new CommandLine(new CommandLine.HelpCommand()));
         }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {

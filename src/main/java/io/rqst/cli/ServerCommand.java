@@ -20,50 +20,59 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code rqst server} (also {@code vpn-server}). */
-@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = Main.VersionProvider.class,
-        description = {"Run the VPN server: listen for clients on UDP port 3456 (IPv4 and IPv6) and connect each to the uplink TAP.",
-                "Clients are isolated from each other: each reaches the uplink side, never another client.",
-                "Credentials are read from the working directory by default: ca.crt server.key server.crt.",
-                "Clients whose certificate the CRL revokes are refused, and disconnected when it changes (see --crl).", ""})
 final class ServerCommand implements Callable<Integer> {
     /** How often the CRL file is looked at: a revoked client is gone within about this plus a round trip. */
     static final Duration CRL_POLL = Duration.ofSeconds(1);
 
-    @picocli.CommandLine.Mixin
-    CommonOptions common = new CommonOptions();
+    static final String[] DESCRIPTION = {"Run the VPN server: listen for clients on UDP port 3456 (IPv4 and IPv6) and connect each to the uplink TAP.",
+        "Clients are isolated from each other: each reaches the uplink side, never another client.",
+        "Credentials are read from the working directory by default: ca.crt server.key server.crt.",
+        "Clients whose certificate the CRL revokes are refused, and disconnected when it changes (see --crl).", ""};
 
-    @Option(names = "--cert", paramLabel = "FILE", defaultValue = "server.crt", description = "Server certificate (default: ${DEFAULT-VALUE}).")
+    final CommonOptions common = new CommonOptions();
     Path cert;
-
-    @Option(names = "--key", paramLabel = "FILE", defaultValue = "server.key", description = "Server private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: ${DEFAULT-VALUE}).")
     Path key;
-
-    @Option(names = "--crl", paramLabel = "FILE",
-            description = "Certificate revocation list to refuse revoked clients with; re-read within a second when it changes, without a restart."
-                    + " Default: crl.pem beside the --ca file, else ca/crl.pem there (where 'rqst ca' keeps it), if either exists.")
     Path crl;
-
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "3456", description = "UDP port (default: ${DEFAULT-VALUE}).")
     int port;
-
-    @Option(names = "--listen", paramLabel = "ADDRESS", description = "Listen on this address only (repeatable; default: all IPv4 and IPv6 addresses).")
     List<String> listen = new ArrayList<>();
-
-    @Option(names = "--tap", paramLabel = "NAME", defaultValue = "rqst-up0", description = "Name of the uplink TAP to create (default: ${DEFAULT-VALUE}).")
     String tap;
-
-    @Option(names = "--address", paramLabel = "CIDR", description = "Address for the uplink TAP, e.g. 10.8.0.1/24 (repeatable; also announced to clients as their gateway).")
     List<String> addresses = new ArrayList<>();
-
-    @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1280", description = "MTU of the uplink and the tunnel (default: ${DEFAULT-VALUE}).")
     int mtu;
-
-    @Option(names = "--max-macs", paramLabel = "N", defaultValue = "64", description = "MAC addresses one client may use at once (default: ${DEFAULT-VALUE}).")
     int maxMacs;
+
+    /** This command's picocli model, bound to these fields (see {@link Specs}). */
+    CommandSpec model() {
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("server").versionProvider(new Main.VersionProvider());
+        spec.usageMessage().description(DESCRIPTION).sortOptions(false);
+        common.addTo(spec);
+        spec.addOption(Specs.option(OptionSpec.builder("--cert").paramLabel("FILE").defaultValue("server.crt")
+                .description("Server certificate (default: ${DEFAULT-VALUE})."), Path.class, () -> cert, v -> cert = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--key").paramLabel("FILE").defaultValue("server.key")
+                .description("Server private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: ${DEFAULT-VALUE})."), Path.class, () -> key, v -> key = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--crl").paramLabel("FILE")
+                .description("Certificate revocation list to refuse revoked clients with; re-read within a second when it changes, without a restart."
+                        + " Default: crl.pem beside the --ca file, else ca/crl.pem there (where 'rqst ca' keeps it), if either exists."),
+                Path.class, () -> crl, v -> crl = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--port").paramLabel("PORT").defaultValue("3456")
+                .description("UDP port (default: ${DEFAULT-VALUE})."), int.class, () -> port, v -> port = v));
+        spec.addOption(Specs.strings(OptionSpec.builder("--listen").paramLabel("ADDRESS")
+                .description("Listen on this address only (repeatable; default: all IPv4 and IPv6 addresses)."), () -> listen, v -> listen = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--tap").paramLabel("NAME").defaultValue("rqst-up0")
+                .description("Name of the uplink TAP to create (default: ${DEFAULT-VALUE})."), String.class, () -> tap, v -> tap = v));
+        spec.addOption(Specs.strings(OptionSpec.builder("--address").paramLabel("CIDR")
+                .description("Address for the uplink TAP, e.g. 10.8.0.1/24 (repeatable; also announced to clients as their gateway)."),
+                () -> addresses, v -> addresses = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--mtu").paramLabel("BYTES").defaultValue("1280")
+                .description("MTU of the uplink and the tunnel (default: ${DEFAULT-VALUE})."), int.class, () -> mtu, v -> mtu = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--max-macs").paramLabel("N").defaultValue("64")
+                .description("MAC addresses one client may use at once (default: ${DEFAULT-VALUE})."), int.class, () -> maxMacs, v -> maxMacs = v));
+        spec.mixinStandardHelpOptions(true);
+        return spec;
+    }
 
     @Override
     public Integer call() throws Exception {
