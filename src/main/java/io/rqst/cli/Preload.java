@@ -4,11 +4,11 @@ package io.rqst.cli;
  * Initialises, on two background threads, what the tunnel commands need a little later, while the main
  * thread parses options and loads certificates: on a cold start this overlap shortens the time from
  * {@code rqst client} to the first ping. One thread loads the QUIC codec's native library (quiche and
- * BoringSSL) and Netty's epoll transport; the other initialises
- * JSON (the control stream and the host-state file), the JDK's certificate path validation and the
- * TAP's native calls. A class the main thread reaches while it is being initialised here simply waits
- * for it (the JVM's class initialisation lock). Failures are ignored: the real use reports them with its
- * own context.
+ * BoringSSL) and Netty's epoll transport; the other initialises JSON (the control stream and the
+ * host-state file), the JDK's certificate path validation, the TAP's native calls and the log's date
+ * format, and encodes and decodes a Hello and an Accept. A class the main thread reaches while it is
+ * being initialised here simply waits for it (the JVM's class initialisation lock). Failures are
+ * ignored: the real use reports them with its own context.
  */
 final class Preload {
     private Preload() {}
@@ -23,10 +23,17 @@ final class Preload {
         });
         thread("rqst-preload-misc", () -> {
             new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"rqst\":[1,\"x\",true]}");
-            load("io.rqst.control.ControlCodec");
             load("io.rqst.hostnet.StateFile");
             java.security.cert.CertPathValidator.getInstance("PKIX");
             load("io.rqst.tap.Libc");
+            // the first log line's date, and one round of the control protocol (it runs right after the handshake)
+            new java.text.SimpleDateFormat("yyyy-MM-dd HH:mm:ss").format(new java.util.Date());
+            for (io.rqst.control.ControlMessage m : java.util.List.of(
+                    new io.rqst.control.ControlMessage.Hello(1, "rqst", java.util.List.of("x"), java.util.Optional.empty()),
+                    new io.rqst.control.ControlMessage.Accept(1, "0123abcd", 1280, "-", java.util.List.of("10.8.0.1"), 10))) {
+                byte[] wire = io.rqst.control.ControlCodec.encode(m);
+                io.rqst.control.ControlCodec.decode(wire[2] & 0xff, wire, 3, wire.length - 3);
+            }
         });
     }
 
