@@ -28,12 +28,12 @@ final class Preload {
             load("io.rqst.tap.Libc");
             // the first log line's date, and one round of the control protocol (it runs right after the handshake)
             new java.text.SimpleDateFormat("yyyy-MM-dd HH:mm:ss").format(new java.util.Date());
-            for (io.rqst.control.ControlMessage m : java.util.List.of(
-                    new io.rqst.control.ControlMessage.Hello(1, "rqst", java.util.List.of("x"), java.util.Optional.empty()),
-                    new io.rqst.control.ControlMessage.Accept(1, "0123abcd", 1280, "-", java.util.List.of("10.8.0.1"), 10))) {
-                byte[] wire = io.rqst.control.ControlCodec.encode(m);
-                io.rqst.control.ControlCodec.decode(wire[2] & 0xff, wire, 3, wire.length - 3);
-            }
+            int version = io.rqst.control.ControlProtocol.VERSION;
+            io.rqst.control.ControlDecoder decoder = new io.rqst.control.ControlDecoder();
+            decoder.feed(io.rqst.control.ControlCodec.encode(
+                    new io.rqst.control.ControlMessage.Hello(version, "rqst", java.util.List.of("x"), java.util.Optional.empty())));
+            decoder.feed(io.rqst.control.ControlCodec.encode(
+                    new io.rqst.control.ControlMessage.Accept(version, "0123abcd", 1280, "-", java.util.List.of("10.8.0.1"), 10)));
         });
     }
 
