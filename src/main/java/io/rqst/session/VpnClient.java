@@ -194,7 +194,7 @@ public final class VpnClient implements AutoCloseable {
                 accept = awaitAccept(session);
             } catch (RetryException e) {
                 Duration d = backoff.next();
-                LOG.warn("the server closed before accepting ({}); retrying in {}s", e.getMessage(), secs(d));
+                LOG.warn("{}; retrying in {}s", e.getMessage(), secs(d));
                 if (waitOrStop(d)) {
                     return;
                 }
@@ -246,6 +246,11 @@ public final class VpnClient implements AutoCloseable {
             either.get(config.helloTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             s.stop();
+            if (tap != null) {
+                // this server has accepted us before, so it speaks the control protocol: a slow answer on a
+                // reconnect (a server still starting, a busy host) is worth retrying, not a reason to give up
+                throw new RetryException("no answer to the hello within " + config.helloTimeout().toSeconds() + "s");
+            }
             throw new ClientFailure("the server at " + config.server() + " completed the QUIC handshake but did not answer the hello within "
                     + config.helloTimeout().toSeconds() + "s; if it is an original RQST server, use --rqst-compat");
         } catch (InterruptedException e) {
@@ -270,7 +275,7 @@ public final class VpnClient implements AutoCloseable {
             throw new ClientFailure(fatal.get());
         }
         // closed before accepting for a reason worth retrying (e.g. server restarting): let the loop retry
-        throw new RetryException(why.describe());
+        throw new RetryException("the server closed before accepting (" + why.describe() + ")");
     }
 
     private CloseInfo awaitClosed(ClientSession s) {

@@ -320,6 +320,50 @@ class TwoEndpointsTest {
         }
     }
 
+    // Promise: once a server has accepted this client, an unanswered hello on a reconnect (a server still
+    // starting, a busy host) is retried with backoff, not taken for an original RQST server: the client keeps
+    // its TAP and carries on when the server answers again.
+    @Test
+    void unansweredHelloOnReconnectIsRetried() throws Exception {
+        Server first = new Server(0);
+        int port = first.port();
+        Server second = null;
+        EventLoopGroup group = EventLoops.group(1, "test-mute");
+        QuicServerTransport mute = null;
+        try (StderrTap log = new StderrTap()) {
+            Client c = track(new Client(clientConfig(port, "rqst-m", List.of(), false, false), MAC_A + 0x500));
+            MemoryTap tap = c.taps.awaitOpened(WAIT);
+            awaitCarrying(first.uplink, tap, WAIT);
+            first.close();
+            log.await(WAIT, "connection lost", "reconnecting in");
+
+            List<Object> heard = new CopyOnWriteArrayList<>();
+            mute = silentServer(group, port, heard);
+            String retry = log.await(Duration.ofSeconds(15), "no answer to the hello within 1s; retrying in");
+            assertTrue(retry.contains("WARN"), retry);
+            assertInstanceOf(ControlMessage.Hello.class, heard.getFirst(), "the client said hello to the mute server: " + heard);
+            assertFalse(c.done.isDone(), "the client did not give up");
+            mute.close();
+            mute = null;
+
+            second = new Server(port);
+            awaitCarrying(second.uplink, c, Duration.ofSeconds(15));
+            assertEquals(1, c.taps.opened.size(), "the same TAP carries on: no second TAP");
+            assertFalse(tap.isClosed());
+            assertFalse(c.done.isDone(), "the client did not give up");
+        } finally {
+            first.close();
+            if (mute != null) {
+                mute.close();
+            }
+            closeEverything();
+            if (second != null) {
+                second.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+    }
+
     // Promise: a client that connects while the server is stopping (during its goodbye pause) is told
     // "server stopping" at once, rather than kept until its idle timeout by a server that is gone.
     @Test
@@ -404,34 +448,7 @@ class TwoEndpointsTest {
     void silentServerGetsNoTap() throws Exception {
         EventLoopGroup group = EventLoops.group(1, "test-silent");
         List<Object> heard = new CopyOnWriteArrayList<>();
-        QuicServerTransport silent = QuicServerTransport.bind(Endpoints.QUIC, Endpoints.serverTls(),
-                List.of(new InetSocketAddress(Endpoints.LOOPBACK, 0)), group, new QuicServerTransport.Acceptor() {
-                    @Override
-                    public ConnectionListener accept(Connection connection) {
-                        return new ConnectionListener() {
-                            @Override
-                            public void onDatagram(ByteBuf frame) {
-                                frame.release();
-                            }
-
-                            @Override
-                            public void onControl(ControlMessage message) {
-                                heard.add(message); // and never answer
-                            }
-
-                            @Override
-                            public void onControlError(String problem) {
-                                heard.add(problem);
-                            }
-
-                            @Override
-                            public void onClosed(CloseInfo why) {}
-                        };
-                    }
-
-                    @Override
-                    public void refused(InetSocketAddress peer, CloseInfo why) {}
-                });
+        QuicServerTransport silent = silentServer(group, 0, heard);
         try {
             int port = silent.localAddresses().getFirst().getPort();
             Client c = new Client(clientConfig(port, "rqst-s", List.of(Cidr.parse("10.8.0.9/24")), true, false), MAC_C + 0x200);
@@ -493,6 +510,38 @@ class TwoEndpointsTest {
             strict.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         }
+    }
+
+    /** A QUIC server that completes the handshake, records what the client says and never answers the hello. */
+    private static QuicServerTransport silentServer(EventLoopGroup group, int port, List<Object> heard) throws Exception {
+        return QuicServerTransport.bind(Endpoints.QUIC, Endpoints.serverTls(),
+                List.of(new InetSocketAddress(Endpoints.LOOPBACK, port)), group, new QuicServerTransport.Acceptor() {
+                    @Override
+                    public ConnectionListener accept(Connection connection) {
+                        return new ConnectionListener() {
+                            @Override
+                            public void onDatagram(ByteBuf frame) {
+                                frame.release();
+                            }
+
+                            @Override
+                            public void onControl(ControlMessage message) {
+                                heard.add(message); // and never answer
+                            }
+
+                            @Override
+                            public void onControlError(String problem) {
+                                heard.add(problem);
+                            }
+
+                            @Override
+                            public void onClosed(CloseInfo why) {}
+                        };
+                    }
+
+                    @Override
+                    public void refused(InetSocketAddress peer, CloseInfo why) {}
+                });
     }
 
     private static long hellos(List<Object> heard) {
