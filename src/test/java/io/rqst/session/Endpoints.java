@@ -222,7 +222,16 @@ final class Endpoints {
     /** Client settings for tests: short timeouts, a 200 ms backoff ceiling. */
     static VpnClient.Config clientConfig(int port, String tap, List<Cidr> addresses, boolean routeAll, boolean compat) {
         return new VpnClient.Config(VpnUrl.parse("vpn://127.0.0.1:" + port), QUIC, tap, OptionalInt.empty(), addresses, routeAll,
-                List.of(), compat, Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMillis(200));
+                List.of(), compat, Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(200));
+    }
+
+    /**
+     * {@code c} with a 1 s hello timeout, for tests that wait for the timeout itself; the others keep 5 s, so a
+     * loaded CI machine answering a hello late is not taken for a server that never answers.
+     */
+    static VpnClient.Config quickHello(VpnClient.Config c) {
+        return new VpnClient.Config(c.server(), c.quic(), c.tapName(), c.mtu(), c.addresses(), c.routeAll(), c.gateways(),
+                c.rqstCompat(), c.pcap(), c.connectTimeout(), Duration.ofSeconds(1), c.maxBackoff());
     }
 
     // ---- frames

@@ -5,6 +5,7 @@ import static io.rqst.session.Endpoints.awaitCarrying;
 import static io.rqst.session.Endpoints.clientConfig;
 import static io.rqst.session.Endpoints.frame;
 import static io.rqst.session.Endpoints.poll;
+import static io.rqst.session.Endpoints.quickHello;
 import static io.rqst.session.Endpoints.take;
 import static io.rqst.session.Endpoints.takeOrFail;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -331,7 +332,7 @@ class TwoEndpointsTest {
         EventLoopGroup group = EventLoops.group(1, "test-mute");
         QuicServerTransport mute = null;
         try (StderrTap log = new StderrTap()) {
-            Client c = track(new Client(clientConfig(port, "rqst-m", List.of(), false, false), MAC_A + 0x500));
+            Client c = track(new Client(quickHello(clientConfig(port, "rqst-m", List.of(), false, false)), MAC_A + 0x500));
             MemoryTap tap = c.taps.awaitOpened(WAIT);
             awaitCarrying(first.uplink, tap, WAIT);
             first.close();
@@ -451,7 +452,7 @@ class TwoEndpointsTest {
         QuicServerTransport silent = silentServer(group, 0, heard);
         try {
             int port = silent.localAddresses().getFirst().getPort();
-            Client c = new Client(clientConfig(port, "rqst-s", List.of(Cidr.parse("10.8.0.9/24")), true, false), MAC_C + 0x200);
+            Client c = new Client(quickHello(clientConfig(port, "rqst-s", List.of(Cidr.parse("10.8.0.9/24")), true, false)), MAC_C + 0x200);
             ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                     () -> c.done.get(10, TimeUnit.SECONDS));
             VpnClient.ClientFailure f = assertInstanceOf(VpnClient.ClientFailure.class, e.getCause());
@@ -501,7 +502,7 @@ class TwoEndpointsTest {
             int port = strict.localAddresses().getFirst().getPort();
             Client c = new Client(clientConfig(port, "rqst-n", List.of(Cidr.parse("10.8.0.9/24")), false, false), MAC_C + 0x400);
             ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                    () -> c.done.get(2, TimeUnit.SECONDS)); // at once: not after the 1 s hello timeout plus retries
+                    () -> c.done.get(2, TimeUnit.SECONDS)); // at once: not after the 5 s hello timeout plus retries
             VpnClient.ClientFailure f = assertInstanceOf(VpnClient.ClientFailure.class, e.getCause());
             assertEquals("the server requires a client certificate and this client sent none", f.getMessage());
             assertEquals(List.of(), c.taps.opened, "no TAP was opened");
