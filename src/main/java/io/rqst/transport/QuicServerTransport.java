@@ -102,6 +102,14 @@ public final class QuicServerTransport implements AutoCloseable {
     static final int UDP_READ_BUFFER = 65536;
 
     /**
+     * UDP reads per wake-up of the event loop, until the socket is empty: the codec's read-complete (the
+     * connections' flushes: ACKs, the frames batched for the TAP) then follows a burst of reads rather than
+     * each one. Netty's own default for datagram channels (16), which a
+     * {@link io.netty.channel.FixedRecvByteBufAllocator} set as an option does not get: it reads once.
+     */
+    static final int UDP_READS_PER_WAKEUP = 16;
+
+    /**
      * Socket options for a QUIC UDP socket: buffers sized up front (the anchors lost packets to
      * UdpRcvbufErrors with the defaults) and, with epoll, UDP GRO — the kernel hands several packets
      * of one sender in one read, which Netty splits back into packets for the codec.
@@ -110,7 +118,7 @@ public final class QuicServerTransport implements AutoCloseable {
         b.option(ChannelOption.SO_RCVBUF, s.socketBuffer()).option(ChannelOption.SO_SNDBUF, s.socketBuffer());
         if (EventLoops.epoll() && s.udpGro()) {
             b.option(io.netty.channel.epoll.EpollChannelOption.UDP_GRO, true)
-                    .option(ChannelOption.RECVBUF_ALLOCATOR, new io.netty.channel.FixedRecvByteBufAllocator(UDP_READ_BUFFER));
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new io.netty.channel.FixedRecvByteBufAllocator(UDP_READ_BUFFER).maxMessagesPerRead(UDP_READS_PER_WAKEUP));
         }
     }
 

@@ -1,0 +1,32 @@
+package io.rqst.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import org.junit.jupiter.api.Test;
+
+/** The UDP socket options both transports use. */
+class UdpOptionsTest {
+    // Promise: with epoll and GRO, one wake-up of the event loop reads up to 16 UDP datagrams (until the socket
+    // is empty), not one: Netty gives its datagram channels 16 only for its own default allocator, and a
+    // FixedRecvByteBufAllocator set as an option reads once per wake-up unless told otherwise.
+    @Test
+    void severalReadsPerWakeupWithGro() {
+        assertTrue(EventLoops.epoll(), "this test runs where the VPN runs: Linux with native epoll");
+        QuicSettings s = QuicSettings.defaults();
+        assertTrue(s.udpGro());
+        Bootstrap b = new Bootstrap();
+        QuicServerTransport.udpOptions(b, s);
+        assertEquals(Boolean.TRUE, b.config().options().get(EpollChannelOption.UDP_GRO));
+        RecvByteBufAllocator a = (RecvByteBufAllocator) b.config().options().get(ChannelOption.RECVBUF_ALLOCATOR);
+        assertEquals(QuicServerTransport.UDP_READS_PER_WAKEUP, ((MaxMessagesRecvByteBufAllocator) a).maxMessagesPerRead());
+        assertEquals(16, QuicServerTransport.UDP_READS_PER_WAKEUP);
+        assertEquals(QuicServerTransport.UDP_READ_BUFFER, a.newHandle().guess());
+        assertEquals(s.socketBuffer(), b.config().options().get(ChannelOption.SO_RCVBUF));
+    }
+}
