@@ -103,4 +103,70 @@ class QuicLoopbackTest {
         }).get();
         assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) serverSide.events.poll(5, TimeUnit.SECONDS));
     }
+
+    // Promise: every received DATAGRAM is followed by a read-complete (the listener's cue to write out what it
+    // held to combine): a frame never waits in a TAP writer for the next packet to arrive.
+    @Test
+    void everyDatagramIsFollowedByAReadComplete() throws Exception {
+        LinkedBlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        ConnectionListener serverSide = new ConnectionListener() {
+            @Override
+            public void onDatagram(ByteBuf frame) {
+                frame.release();
+                seen.add("d");
+            }
+
+            @Override
+            public void onReadComplete() {
+                seen.add("rc");
+            }
+
+            @Override
+            public void onControl(ControlMessage m) {}
+
+            @Override
+            public void onControlError(String problem) {}
+
+            @Override
+            public void onClosed(CloseInfo why) {}
+        };
+        Tls serverTls = Tls.server(SelfSigned.generate("srv"), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
+        server = QuicServerTransport.bind(QuicSettings.defaults(), serverTls,
+                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), group, new QuicServerTransport.Acceptor() {
+                    @Override
+                    public ConnectionListener accept(Connection c) {
+                        return serverSide;
+                    }
+
+                    @Override
+                    public void refused(InetSocketAddress peer, CloseInfo why) {}
+                });
+        Tls clientTls = Tls.client(Optional.empty(), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
+        Connection c = new QuicClientTransport(QuicSettings.defaults(), clientTls, group)
+                .connect(server.localAddresses().getFirst(), "localhost", new Recorder()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        int n = 200;
+        for (int round = 0; round < 4; round++) {
+            c.executor().submit(() -> {
+                for (int i = 0; i < n / 4; i++) {
+                    c.sendDatagram(io.netty.buffer.Unpooled.directBuffer().writeBytes(new byte[1000]));
+                }
+                c.flush();
+            }).get();
+        }
+        int datagrams = 0;
+        int completes = 0;
+        String last = null;
+        while (datagrams < n || !"rc".equals(last)) {
+            last = seen.poll(5, TimeUnit.SECONDS);
+            assertNotNull(last, "after " + datagrams + " datagrams and " + completes + " read-completes: "
+                    + (datagrams < n ? "datagrams lost on loopback" : "the last datagrams were never followed by a read-complete"));
+            if (last.equals("d")) {
+                datagrams++;
+            } else {
+                completes++;
+            }
+        }
+        assertEquals(n, datagrams);
+        assertTrue(completes >= 1 && completes <= n, completes + " read-completes for " + n + " datagrams");
+    }
 }
