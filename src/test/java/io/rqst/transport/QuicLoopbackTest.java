@@ -62,22 +62,27 @@ class QuicLoopbackTest {
         }
     }
 
-    @Test
-    void controlMessagesAndDatagramsFlowBothWays() throws Exception {
-        Recorder serverSide = new Recorder();
+    /** A server on loopback whose every connection goes to {@code listener}; refusals go to {@code refused}. */
+    private QuicServerTransport bindServer(ConnectionListener listener, java.util.function.Consumer<CloseInfo> refused) throws Exception {
         Tls serverTls = Tls.server(SelfSigned.generate("srv"), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
-        server = QuicServerTransport.bind(QuicSettings.defaults(), serverTls,
+        return QuicServerTransport.bind(QuicSettings.defaults(), serverTls,
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), group, new QuicServerTransport.Acceptor() {
                     @Override
                     public ConnectionListener accept(Connection c) {
-                        return serverSide;
+                        return listener;
                     }
 
                     @Override
                     public void refused(InetSocketAddress peer, CloseInfo why) {
-                        serverSide.events.add(why);
+                        refused.accept(why);
                     }
                 });
+    }
+
+    @Test
+    void controlMessagesAndDatagramsFlowBothWays() throws Exception {
+        Recorder serverSide = new Recorder();
+        server = bindServer(serverSide, serverSide.events::add);
         Tls clientTls = Tls.client(Optional.empty(), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
         Recorder clientSide = new Recorder();
         QuicClientTransport client = new QuicClientTransport(QuicSettings.defaults(), clientTls, group);
@@ -130,17 +135,7 @@ class QuicLoopbackTest {
             @Override
             public void onClosed(CloseInfo why) {}
         };
-        Tls serverTls = Tls.server(SelfSigned.generate("srv"), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
-        server = QuicServerTransport.bind(QuicSettings.defaults(), serverTls,
-                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), group, new QuicServerTransport.Acceptor() {
-                    @Override
-                    public ConnectionListener accept(Connection c) {
-                        return serverSide;
-                    }
-
-                    @Override
-                    public void refused(InetSocketAddress peer, CloseInfo why) {}
-                });
+        server = bindServer(serverSide, why -> {});
         Tls clientTls = Tls.client(Optional.empty(), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
         Connection c = new QuicClientTransport(QuicSettings.defaults(), clientTls, group)
                 .connect(server.localAddresses().getFirst(), "localhost", new Recorder()).toCompletableFuture().get(10, TimeUnit.SECONDS);
