@@ -102,9 +102,9 @@ public final class QuicServerTransport implements AutoCloseable {
     static final int UDP_READ_BUFFER = 65536;
 
     /**
-     * UDP reads per wake-up of the event loop, until the socket is empty: the codec's read-complete (the
-     * connections' flushes: ACKs, the frames batched for the TAP) then follows a burst of reads rather than
-     * each one. Netty's own default for datagram channels (16), which a
+     * UDP reads per wake-up of the event loop, until the socket is empty: the codec's read-complete (each
+     * connection's ACK and flush) then follows a burst of reads rather than each one, and one wake-up serves
+     * many bundles. Netty's own default for datagram channels (16), which a
      * {@link io.netty.channel.FixedRecvByteBufAllocator} set as an option does not get: it reads once.
      */
     static final int UDP_READS_PER_WAKEUP = 16;
