@@ -249,7 +249,8 @@ public final class VpnClient implements AutoCloseable {
             if (tap != null) {
                 // this server has accepted us before, so it speaks the control protocol: a slow answer on a
                 // reconnect (a server still starting, a busy host) is worth retrying, not a reason to give up
-                throw new RetryException("no answer to the hello within " + config.helloTimeout().toSeconds() + "s");
+                throw new RetryException("no answer to the hello within " + config.helloTimeout().toSeconds()
+                        + "s (should the server now be an original RQST server, use --rqst-compat)");
             }
             throw new ClientFailure("the server at " + config.server() + " completed the QUIC handshake but did not answer the hello within "
                     + config.helloTimeout().toSeconds() + "s; if it is an original RQST server, use --rqst-compat");

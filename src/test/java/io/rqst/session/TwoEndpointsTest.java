@@ -340,7 +340,8 @@ class TwoEndpointsTest {
 
             List<Object> heard = new CopyOnWriteArrayList<>();
             mute = silentServer(group, port, heard);
-            String retry = log.await(Duration.ofSeconds(15), "no answer to the hello within 1s; retrying in");
+            String retry = log.await(Duration.ofSeconds(15), "no answer to the hello within 1s (should the server now be an original RQST"
+                    + " server, use --rqst-compat); retrying in");
             assertTrue(retry.contains("WARN"), retry);
             assertInstanceOf(ControlMessage.Hello.class, heard.getFirst(), "the client said hello to the mute server: " + heard);
             assertFalse(c.done.isDone(), "the client did not give up");
