@@ -219,7 +219,7 @@ final class Endpoints {
         }
     }
 
-    /** Client settings for tests: short timeouts, a 200 ms backoff ceiling. */
+    /** Client settings for tests: 2 s to connect, 5 s for the hello (see {@link #quickHello}), a 200 ms backoff ceiling. */
     static VpnClient.Config clientConfig(int port, String tap, List<Cidr> addresses, boolean routeAll, boolean compat) {
         return new VpnClient.Config(VpnUrl.parse("vpn://127.0.0.1:" + port), QUIC, tap, OptionalInt.empty(), addresses, routeAll,
                 List.of(), compat, Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(200));
