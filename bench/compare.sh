@@ -8,7 +8,7 @@
 #     ping while one TCP stream loads the tunnel, each direction (p50/p99 of 2 x PING_N);
 #   rqst only: time from starting a client to its first ping answered (FIRST_RUNS runs, server up);
 #     MULTI_N clients at once, each in its own namespace with its own veth, one TCP stream each:
-#     aggregate Mbit/s per direction, server run with -Xmx${SERVER_XMX}, its peak heap in use (jstat).
+#     aggregate Mbit/s per direction (median of IPERF_RUNS interleaved runs), server run with -Xmx${SERVER_XMX}, its peak heap in use (jstat).
 #   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) PING_N (100) FIRST_RUNS (5)
 #        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (2) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
 #        SETUPS ("rqst ovpn-tap"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
@@ -183,19 +183,31 @@ multi() {
   # peak heap in use (young + old) while measuring, sampled by jstat every 500 ms
   "$jstat" -gc "$srv" 500 >"$d/jstat.txt" 2>&1 &
   local js=$!
-  local dir
+  # IPERF_RUNS runs per direction, interleaved (c2s1 s2c1 c2s2 ...) like the single-client phase; the
+  # table takes each direction's median run (aggregate Mbit/s), with that run's spread and server CPU
+  local dir run
+  for run in $(seq 1 "$IPERF_RUNS"); do
+    for dir in c2s s2c; do
+      wait_quiet >/dev/null
+      local cpu0; cpu0=$(proc_cpu_ticks "$srv")
+      par_iperf "$IPERF_T" "$dir" "$d/iperf-$dir-$run"
+      local cores; cores=$(awk -v a="$cpu0" -v b="$(proc_cpu_ticks "$srv")" -v t="$IPERF_T" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz/t}')
+      local sum; sum=$(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | add / 1e6 | floor')
+      local nz; nz=$(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -s '[.[] | select((.end.sum_received.bits_per_second // 0) > 0)] | length')
+      local mn; mn=$(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | min / 1e6 | floor')
+      local mx; mx=$(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | max / 1e6 | floor')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$dir" "$run" "$sum" "$nz" "$mn" "$mx" "$cores" >>"$d/multi-runs.tsv"
+      log "multi $dir run $run: $sum Mbit/s aggregate ($nz/$MULTI_N clients moving data, per client $mn..$mx), server $cores cores"
+    done
+  done
   for dir in c2s s2c; do
-    wait_quiet >/dev/null
-    local cpu0; cpu0=$(proc_cpu_ticks "$srv")
-    par_iperf "$IPERF_T" "$dir" "$d/iperf-$dir"
-    printf 'server_cores_%s\t%s\n' "$dir" "$(awk -v a="$cpu0" -v b="$(proc_cpu_ticks "$srv")" -v t="$IPERF_T" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz/t}')" >>"$d/multi.tsv"
-    local sum; sum=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | add / 1e6 | floor')
-    local nz; nz=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[] | select((.end.sum_received.bits_per_second // 0) > 0)] | length')
-    local mn; mn=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | min / 1e6 | floor')
-    local mx; mx=$(cat "$d"/iperf-"$dir"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | max / 1e6 | floor')
-    printf 'agg_%s\t%s\nclients_moving_%s\t%s\nper_client_min_%s\t%s\nper_client_max_%s\t%s\n' \
-      "$dir" "$sum" "$dir" "$nz" "$dir" "$mn" "$dir" "$mx" >>"$d/multi.tsv"
-    log "multi $dir: $sum Mbit/s aggregate ($nz/$MULTI_N clients moving data, per client $mn..$mx)"
+    # the median run by aggregate (IPERF_RUNS odd: the middle one; even: the lower middle)
+    local med; med=$(awk -F'\t' -v d="$dir" '$1 == d' "$d/multi-runs.tsv" | sort -t$'\t' -k3,3n | awk -v n="$IPERF_RUNS" 'NR == int((n + 1) / 2)')
+    local all; all=$(awk -F'\t' -v d="$dir" '$1 == d {printf "%s%s", s, $3; s=" "}' "$d/multi-runs.tsv")
+    IFS=$'\t' read -r _ _ sum nz mn mx cores <<<"$med"
+    printf 'agg_%s\t%s\nagg_runs_%s\t%s\nclients_moving_%s\t%s\nper_client_min_%s\t%s\nper_client_max_%s\t%s\nserver_cores_%s\t%s\n' \
+      "$dir" "$sum" "$dir" "$all" "$dir" "$nz" "$dir" "$mn" "$dir" "$mx" "$dir" "$cores" >>"$d/multi.tsv"
+    log "multi $dir: median $sum Mbit/s aggregate of runs $all"
   done
   kill "$js" 2>/dev/null || true; wait "$js" 2>/dev/null || true
   # jstat -gc columns: S0C S1C S0U S1U EC EU OC OU ...: in use = S0U + S1U + EU + OU (KB)
@@ -253,7 +265,7 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
   echo "- first ping after client start, ms: $(tr '\n' ' ' <"$RUN_DIR/rqst/first-ping.txt")(median $fp)"
   m=$RUN_DIR/rqst-multi/multi.tsv
   if [[ -f $m ]]; then
-    echo "- $MULTI_N clients at once ($(meta_get "$m" mode): $( [[ $(meta_get "$m" mode) == fleet ]] && echo "one load-generator JVM holding $MULTI_N VpnClients on $MULTI_LOOPS event loops, each its own QUIC connection and TAP in its own namespace" || echo "$MULTI_N rqst client processes")): aggregate c2s $(meta_get "$m" agg_c2s) Mbit/s ($(meta_get "$m" clients_moving_c2s) moving, $(meta_get "$m" per_client_min_c2s)..$(meta_get "$m" per_client_max_c2s) each), s2c $(meta_get "$m" agg_s2c) Mbit/s ($(meta_get "$m" clients_moving_s2c) moving, $(meta_get "$m" per_client_min_s2c)..$(meta_get "$m" per_client_max_s2c) each); server CPU $(meta_get "$m" server_cores_c2s) / $(meta_get "$m" server_cores_s2c) cores, -Xmx$(meta_get "$m" server_xmx), heap in use at most $(meta_get "$m" server_heap_peak_mb) MB, RSS $(meta_get "$m" server_rss_mb) MB"
+    echo "- $MULTI_N clients at once ($(meta_get "$m" mode): $( [[ $(meta_get "$m" mode) == fleet ]] && echo "one load-generator JVM holding $MULTI_N VpnClients on $MULTI_LOOPS event loops, each its own QUIC connection and TAP in its own namespace" || echo "$MULTI_N rqst client processes")): aggregate c2s $(meta_get "$m" agg_c2s) Mbit/s (median of runs $(meta_get "$m" agg_runs_c2s); $(meta_get "$m" clients_moving_c2s) moving, $(meta_get "$m" per_client_min_c2s)..$(meta_get "$m" per_client_max_c2s) each), s2c $(meta_get "$m" agg_s2c) Mbit/s (median of runs $(meta_get "$m" agg_runs_s2c); $(meta_get "$m" clients_moving_s2c) moving, $(meta_get "$m" per_client_min_s2c)..$(meta_get "$m" per_client_max_s2c) each); server CPU $(meta_get "$m" server_cores_c2s) / $(meta_get "$m" server_cores_s2c) cores, -Xmx$(meta_get "$m" server_xmx), heap in use at most $(meta_get "$m" server_heap_peak_mb) MB, RSS $(meta_get "$m" server_rss_mb) MB"
   fi
   echo
   echo "| target (issue 5) | measured | |"
