@@ -44,6 +44,7 @@ final class ClientCommand implements Callable<Integer> {
     boolean routeAll;
     List<String> gateways = new ArrayList<>();
     boolean rqstCompat;
+    Path crl;
 
     /** This command's picocli model, bound to these fields (see {@link Specs}). */
     CommandSpec model() {
@@ -60,6 +61,10 @@ final class ClientCommand implements Callable<Integer> {
                 Path.class, () -> cert, v -> cert = v));
         spec.addOption(Specs.option(OptionSpec.builder("--key").paramLabel("FILE")
                 .description("Client private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: client.key)."), Path.class, () -> key, v -> key = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--crl").paramLabel("FILE")
+                .description("Certificate revocation list of the CA: refuse a server whose certificate it revokes; re-read within a second"
+                        + " when it changes, for the next connection. Default: crl.pem beside the --ca file, else ca/crl.pem there, if either exists."),
+                Path.class, () -> crl, v -> crl = v));
         spec.addOption(Specs.option(OptionSpec.builder("--tap").paramLabel("NAME").defaultValue("rqst0")
                 .description("Name of the TAP to create (default: ${DEFAULT-VALUE})."), String.class, () -> tap, v -> tap = v));
         spec.addOption(Specs.strings(OptionSpec.builder("--address").paramLabel("CIDR")
@@ -127,9 +132,9 @@ final class ClientCommand implements Callable<Integer> {
             }
         }
         boolean certGiven = cert != null || key != null;
-        Tls tls = fromBundle.isPresent() ? Credentials.client(common, fromBundle.get(), server.tlsName())
+        Tls tls = fromBundle.isPresent() ? Credentials.client(common, fromBundle.get(), server.tlsName(), crl)
                 : Credentials.client(common, cert != null ? cert : Path.of("client.crt"), key != null ? key : Path.of("client.key"),
-                        certGiven, server.tlsName());
+                        certGiven, server.tlsName(), crl);
         if (common.disableVerify) {
             Warnings.testMode("client", "the server's identity is not checked: you may be talking to an impostor");
         }

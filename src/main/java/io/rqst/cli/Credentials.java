@@ -75,6 +75,9 @@ final class Credentials {
             }
             return Optional.of(crlOption);
         }
+        if (caFile == null) {
+            return Optional.empty();
+        }
         for (Path candidate : List.of(caFile.resolveSibling(CaStore.CRL),
                 caFile.resolveSibling(CaStore.DEFAULT_DIR.resolve(CaStore.CRL)))) {
             if (Files.exists(candidate)) {
@@ -84,7 +87,13 @@ final class Credentials {
         return Optional.empty();
     }
 
-    static Tls client(CommonOptions o, Path cert, Path key, boolean certGiven, String serverName) {
+    /**
+     * A client's TLS context from its files: its key and certificate, its CA and the CA's CRL (unless {@code -d}).
+     *
+     * @param crlOption {@code --crl}, or null for the default (as for the server: {@code crl.pem} or
+     *                  {@code ca/crl.pem} beside the CA file, if either exists)
+     */
+    static Tls client(CommonOptions o, Path cert, Path key, boolean certGiven, String serverName, Path crlOption) {
         try {
             Optional<Identity> id = Optional.empty();
             Optional<X509TrustManager> verifier = Optional.empty();
@@ -97,7 +106,8 @@ final class Credentials {
                 require(cert, "--cert");
                 require(key, "--key");
                 id = Optional.of(Identity.load(key, cert));
-                ServerCertificateVerifier v = new ServerCertificateVerifier(Pem.readCertificates(o.ca), serverName);
+                List<X509Certificate> ca = Pem.readCertificates(o.ca);
+                ServerCertificateVerifier v = serverVerifier(ca, serverName, crlFile(o.ca, crlOption));
                 v.warmUp(id.get().chain());
                 verifier = Optional.of(v);
             }
@@ -107,19 +117,40 @@ final class Credentials {
         }
     }
 
-    /** A client's TLS context from a bundle: its key and certificate, and its CA (unless {@code -d}). */
-    static Tls client(CommonOptions o, Bundle bundle, String serverName) {
+    /**
+     * A client's TLS context from a bundle: its key and certificate, and its CA (unless {@code -d}); a CRL only
+     * if {@code --crl} names one (a bundle carries none).
+     */
+    static Tls client(CommonOptions o, Bundle bundle, String serverName, Path crlOption) {
         try {
             Optional<X509TrustManager> verifier = Optional.empty();
             if (!o.disableVerify) {
-                ServerCertificateVerifier v = new ServerCertificateVerifier(bundle.caCertificates(), serverName);
+                Optional<Path> crlFile = crlOption == null ? Optional.empty() : crlFile(null, crlOption);
+                ServerCertificateVerifier v = serverVerifier(bundle.caCertificates(), serverName, crlFile);
                 v.warmUp(bundle.identity().chain());
                 verifier = Optional.of(v);
             }
             return Tls.client(Optional.of(bundle.identity()), verifier, o.alpn, KeyLogFile.fromEnvironment());
-        } catch (IOException e) {
+        } catch (PkiException | IOException e) {
             throw new Main.UsageError(e.getMessage());
         }
+    }
+
+    /**
+     * The client's judge of the server certificate: issued by {@code ca} for {@code serverName} and, with a CRL
+     * file, not revoked by it. The CRL is re-read every {@link ServerCommand#CRL_POLL} (a daemon thread) so that
+     * the next connection of a long-running client meets the CRL in force; an unusable CRL file at start is an
+     * error, an unusable replacement keeps the previous one (see {@link CrlWatcher}).
+     */
+    static ServerCertificateVerifier serverVerifier(List<X509Certificate> ca, String serverName, Optional<Path> crlFile)
+            throws PkiException {
+        List<CertificateCheck> checks = List.of();
+        if (crlFile.isPresent()) {
+            CrlWatcher crl = CrlWatcher.open(crlFile.get(), ca, Clock.systemUTC());
+            crl.start(ServerCommand.CRL_POLL, () -> { });
+            checks = List.of(crl.check("server"));
+        }
+        return new ServerCertificateVerifier(ca, serverName, checks, Clock.systemUTC());
     }
 
     private static void require(Path p, String option) {

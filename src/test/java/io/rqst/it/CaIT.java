@@ -262,6 +262,37 @@ class CaIT {
         assertTrue(manual.waitFor(Duration.ofSeconds(15)), manual.logTail());
     }
 
+    /**
+     * Promise (client {@code --crl}, by default crl.pem beside its ca.crt): a client holding its CA's CRL refuses
+     * a server whose certificate the CRL revokes (here the manual's CA revokes the server's with {@code openssl
+     * ca}), says why, and the server never opens a session for it.
+     */
+    @Test
+    void aClientWithItsCasCrlRefusesARevokedServer() throws IOException {
+        Path pki = Openssl.copyManualPki(VpnBed.pki(), work.resolve("manual-pki-server-revoked"));
+        Files.writeString(pki.resolve("crlnumber"), "2000\n");
+        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-revoke", "certs/server.crt",
+                "-crl_reason", "keyCompromise");
+        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-gencrl", "-out", "crl.pem");
+        Path dir = bed.dir("revoked-server", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "server.crt", pki.resolve("certs/server.crt"),
+                "server.key", pki.resolve("private/server.key")));
+        Spawned revokedServer = bed.startServer(dir, "--port", "4457", "--tap", "rqst-up2", "--address", "10.9.1.1/24");
+        try {
+            Path clientFiles = bed.dir("c-crl-alice", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "client.crt",
+                    pki.resolve("certs/client.crt"), "client.key", pki.resolve("private/client.key"), "crl.pem", pki.resolve("crl.pem")));
+            Spawned alice = bed.client(c.ns(), clientFiles, "crl-alice", "--address", "10.9.1.2/24", "vpn://" + VpnBed.NAME + ":4457");
+            assertTrue(alice.waitFor(REFUSAL_BOUND), alice.logTail());
+            assertEquals(1, alice.exitCode().orElseThrow(), alice.logTail());
+            assertTrue(alice.log().contains("INFO CRL crl.pem: 1 revoked, number 8192, "), alice.log());
+            assertTrue(Pattern.compile("refusing the server: server certificate \"CN=rqst.example.com\" \\(serial 0x[0-9A-F]+\\) is revoked"
+                    + " \\(keyCompromise, 20\\d\\d-").matcher(alice.log()).find(), alice.log());
+            assertFalse(revokedServer.log().contains("open: user"), revokedServer.log());
+        } finally {
+            revokedServer.signal("INT");
+            assertTrue(revokedServer.waitFor(Duration.ofSeconds(15)), revokedServer.logTail());
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Runs {@code rqst ca ARGS} (the real launcher) in {@code dir} with the CA passphrase file; requires exit 0; returns stdout. */
