@@ -62,8 +62,8 @@ final class ClientCommand implements Callable<Integer> {
         spec.addOption(Specs.option(OptionSpec.builder("--key").paramLabel("FILE")
                 .description("Client private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: client.key)."), Path.class, () -> key, v -> key = v));
         spec.addOption(Specs.option(OptionSpec.builder("--crl").paramLabel("FILE")
-                .description("Certificate revocation list of the CA: refuse a server whose certificate it revokes; re-read within a second"
-                        + " when it changes, for the next connection. Default: crl.pem beside the --ca file, else ca/crl.pem there, if either exists."),
+                .description("Certificate revocation list of the CA: refuse a server whose certificate it revokes; read again at each"
+                        + " connection. Default: crl.pem beside the --ca file, else ca/crl.pem there, if either exists."),
                 Path.class, () -> crl, v -> crl = v));
         spec.addOption(Specs.option(OptionSpec.builder("--tap").paramLabel("NAME").defaultValue("rqst0")
                 .description("Name of the TAP to create (default: ${DEFAULT-VALUE})."), String.class, () -> tap, v -> tap = v));

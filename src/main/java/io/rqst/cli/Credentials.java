@@ -75,9 +75,6 @@ final class Credentials {
             }
             return Optional.of(crlOption);
         }
-        if (caFile == null) {
-            return Optional.empty();
-        }
         for (Path candidate : List.of(caFile.resolveSibling(CaStore.CRL),
                 caFile.resolveSibling(CaStore.DEFAULT_DIR.resolve(CaStore.CRL)))) {
             if (Files.exists(candidate)) {
@@ -125,7 +122,7 @@ final class Credentials {
         try {
             Optional<X509TrustManager> verifier = Optional.empty();
             if (!o.disableVerify) {
-                Optional<Path> crlFile = crlOption == null ? Optional.empty() : crlFile(null, crlOption);
+                Optional<Path> crlFile = crlOption == null ? Optional.empty() : crlFile(null, crlOption); // no CA file to look beside
                 ServerCertificateVerifier v = serverVerifier(bundle.caCertificates(), serverName, crlFile);
                 v.warmUp(bundle.identity().chain());
                 verifier = Optional.of(v);
@@ -138,17 +135,20 @@ final class Credentials {
 
     /**
      * The client's judge of the server certificate: issued by {@code ca} for {@code serverName} and, with a CRL
-     * file, not revoked by it. The CRL is re-read every {@link ServerCommand#CRL_POLL} (a daemon thread) so that
-     * the next connection of a long-running client meets the CRL in force; an unusable CRL file at start is an
-     * error, an unusable replacement keeps the previous one (see {@link CrlWatcher}).
+     * file, not revoked by it. The file is read again at each handshake, so that a long-running client's next
+     * connection meets the CRL in force; an unusable CRL file at start is an error, an unusable replacement
+     * keeps the previous one (see {@link CrlWatcher}).
      */
     static ServerCertificateVerifier serverVerifier(List<X509Certificate> ca, String serverName, Optional<Path> crlFile)
             throws PkiException {
         List<CertificateCheck> checks = List.of();
         if (crlFile.isPresent()) {
             CrlWatcher crl = CrlWatcher.open(crlFile.get(), ca, Clock.systemUTC());
-            crl.start(ServerCommand.CRL_POLL, () -> { });
-            checks = List.of(crl.check("server"));
+            CertificateCheck inForce = crl.check("server");
+            checks = List.of(CertificateCheck.of(inForce.reason(), chain -> {
+                crl.poll(); // one small file read per connection, no thread to stop
+                return inForce.check(chain);
+            }));
         }
         return new ServerCertificateVerifier(ca, serverName, checks, Clock.systemUTC());
     }

@@ -80,6 +80,19 @@ class ClientCrlTest {
     }
 
     @Test
+    void aCrlReplacedBetweenConnectionsIsInForceAtTheNextHandshake() throws Exception {
+        ServerCertificateVerifier v = verifier(caWithCrl(ca), null);
+        X509Certificate[] good = {goodServer, ca.certificate()};
+        v.checkServerTrusted(good, "ECDHE_ECDSA");
+        var both = List.of(
+                new Revocation(revokedServer.getSerialNumber(), Instant.parse("2026-03-04T05:06:07Z"), RevocationReason.KEY_COMPROMISE),
+                new Revocation(goodServer.getSerialNumber(), Instant.parse("2026-03-05T05:06:07Z"), RevocationReason.SUPERSEDED));
+        AtomicFiles.write(dir.resolve("crl.pem"), Pem.encode(ca.crl(both, BigInteger.TWO, Duration.ofDays(30))), AtomicFiles.PUBLIC);
+        var e = assertThrows(CertificateException.class, () -> v.checkServerTrusted(good, "ECDHE_ECDSA"));
+        assertTrue(e.getMessage().endsWith("is revoked (superseded, 2026-03-05T05:06:07Z)"), e.getMessage());
+    }
+
+    @Test
     void withoutACrlTheRevokedServerPassesAsBefore() throws Exception {
         Path caFile = dir.resolve("ca.crt");
         AtomicFiles.write(caFile, Pem.encode(ca.certificate()), AtomicFiles.PUBLIC);
