@@ -192,10 +192,9 @@ multi() {
       local cpu0; cpu0=$(proc_cpu_ticks "$srv")
       par_iperf "$IPERF_T" "$dir" "$d/iperf-$dir-$run"
       local cores; cores=$(awk -v a="$cpu0" -v b="$(proc_cpu_ticks "$srv")" -v t="$IPERF_T" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz/t}')
-      local sum; sum=$(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | add / 1e6 | floor')
-      local nz; nz=$(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -s '[.[] | select((.end.sum_received.bits_per_second // 0) > 0)] | length')
-      local mn; mn=$(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | min / 1e6 | floor')
-      local mx; mx=$(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -s '[.[].end.sum_received.bits_per_second // 0] | max / 1e6 | floor')
+      local sum nz mn mx # aggregate, clients moving data, slowest and fastest client (Mbit/s)
+      read -r sum nz mn mx < <(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -rs '[.[].end.sum_received.bits_per_second // 0]
+        | "\(add / 1e6 | floor) \(map(select(. > 0)) | length) \(min / 1e6 | floor) \(max / 1e6 | floor)"')
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$dir" "$run" "$sum" "$nz" "$mn" "$mx" "$cores" >>"$d/multi-runs.tsv"
       log "multi $dir run $run: $sum Mbit/s aggregate ($nz/$MULTI_N clients moving data, per client $mn..$mx), server $cores cores"
     done

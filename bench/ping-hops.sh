@@ -118,19 +118,20 @@ for seq, ms in sorted(rtt.items()):
         add('  server: TAP -> UDP out', s_out[0] - t4)
         add('  client: UDP in -> TAP', t6 - c_in[0])
         if not load:
-            add('  server packets before the answer', sum(1 for x in sv if not x[1] and t3 <= x[0] < s_out[0]) * 1e-6)
+            add('  server packets before the answer', sum(1 for x in sv if not x[1] and t3 <= x[0] < s_out[0]))
 def pct(v, q):
     v = sorted(x for x in v if x is not None)
     return v[min(len(v) - 1, int(len(v) * q))] if v else None
 print(f'### {title}\n')
-print('| leg | n | p50 us | p90 us |')
+print('| leg | n | p50 us | p90 us |')  # the packet count row: packets, not us
 print('|---|---|---|---|')
 for k, v in legs.items():
     a, b = pct(v, .5), pct(v, .9)
     if a is None:
         continue
     n = len([x for x in v if x is not None])
-    print(f'| {k.strip()} | {n} | {a * 1e6:.0f} | {b * 1e6:.0f} |')  # the packet count was scaled by 1e-6 too
+    scale = 1 if 'packets' in k else 1e6  # a count, else seconds shown in us
+    print(f'| {k.strip()} | {n} | {a * scale:.0f} | {b * scale:.0f} |')
 print()
 PY
 }
@@ -162,6 +163,6 @@ for sc in "${sel[@]}"; do
   wait "$ipf" || true
   stop_daemon iperf3-hops
   analyse "$RUN_DIR/hops-$sc/load" "$sc, under one TCP stream client -> server" >>"$out"
-  case $sc in rqst) rqst_down ;; ovpn-tap) "$ANCHORS_DIR/openvpn.sh" down ;; esac
+  scenario_down "$sc"
 done
 cat "$out"
