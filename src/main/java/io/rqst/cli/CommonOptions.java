@@ -22,6 +22,7 @@ final class CommonOptions {
     String cc;
     boolean noTapOffload;
     String alpn;
+    String rxAqm;
 
     /** Adds these options to a command (in this order, first in its help). */
     void addTo(CommandSpec spec) {
@@ -38,6 +39,12 @@ final class CommonOptions {
         spec.addOption(Specs.option(OptionSpec.builder("--state-dir").paramLabel("DIR").defaultValue("/run/rqst")
                 .description("Where host changes are recorded so that a crashed run is cleaned up by the next (default: ${DEFAULT-VALUE})."),
                 Path.class, () -> stateDir, v -> stateDir = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--rx-aqm").paramLabel("on|off|TARGET/INTERVAL")
+                .defaultValue("off")
+                .description("Keep this end's receive queue short when its CPU cannot keep up (CoDel): a ping under a full-speed "
+                        + "transfer waits about a third as long, but many clients saturating a server lose throughput. "
+                        + "on = 500us/5ms (default: ${DEFAULT-VALUE})."),
+                String.class, () -> rxAqm, v -> rxAqm = v));
         spec.addOption(Specs.option(OptionSpec.builder("-v", "--verbose").description("Log debug details."),
                 boolean.class, () -> verbose, v -> verbose = v));
         // for comparisons and debugging, not in the help
@@ -85,6 +92,31 @@ final class CommonOptions {
             throw new Main.UsageError("--idle-timeout " + idleTimeout + " is too short (at least 3s)");
         }
         return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn).withUdpGro(!noUdpGro).withDatagramQueue(datagramQueue)
-                .withGso(gsoSegments, cc).withSocketBuffer(socketBuffer);
+                .withGso(gsoSegments, cc).withSocketBuffer(socketBuffer).withReceiveAqm(aqm());
+    }
+
+    private QuicSettings.Aqm aqm() {
+        if ("off".equals(rxAqm)) {
+            return null;
+        }
+        if ("on".equals(rxAqm)) {
+            return QuicSettings.SUGGESTED_RECEIVE_AQM;
+        }
+        String[] parts = rxAqm.split("/");
+        try {
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("expected TARGET/INTERVAL");
+            }
+            return new QuicSettings.Aqm(micros(parts[0]), micros(parts[1]));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageError("--rx-aqm " + rxAqm + ": " + e.getMessage() + " (on, off, or e.g. 1ms/10ms)");
+        }
+    }
+
+    private static Duration micros(String text) {
+        if (text.matches("[0-9]{1,9}us")) {
+            return Duration.ofNanos(Long.parseLong(text.substring(0, text.length() - 2)) * 1000);
+        }
+        return Durations.parse(text);
     }
 }

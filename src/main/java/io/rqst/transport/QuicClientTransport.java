@@ -54,7 +54,7 @@ public final class QuicClientTransport {
                 .congestionControlAlgorithm(settings.ccAlgorithm())
                 .build();
         Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                .handler(QuicServerTransport.withQuietTail(codec));
+                .handler(QuicServerTransport.withQuietTail(codec, settings));
         QuicServerTransport.udpOptions(b, settings);
         InetSocketAddress local = new InetSocketAddress(server.getAddress() instanceof java.net.Inet6Address
                 ? java.net.InetAddress.ofLiteral("::") : java.net.InetAddress.ofLiteral("0.0.0.0"), 0);

@@ -48,7 +48,7 @@ public final class QuicServerTransport implements AutoCloseable {
             for (InetSocketAddress a : listen) {
                 ChannelHandler codec = codec(settings, tls, acceptor);
                 Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                        .handler(withQuietTail(codec));
+                        .handler(withQuietTail(codec, settings));
                 udpOptions(b, settings);
                 try {
                     bound.add(b.bind(a).sync().channel());
@@ -122,11 +122,17 @@ public final class QuicServerTransport implements AutoCloseable {
         }
     }
 
-    /** The codec followed by {@link QuietTail}, for a UDP channel's pipeline. */
-    static ChannelHandler withQuietTail(ChannelHandler codec) {
+    /**
+     * A UDP channel's pipeline: the receive queue's {@link ReceiveQueueAqm} (if configured), the codec,
+     * then {@link QuietTail}.
+     */
+    static ChannelHandler withQuietTail(ChannelHandler codec, QuicSettings s) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (s.receiveAqm() != null) {
+                    ch.pipeline().addLast(new ReceiveQueueAqm(s.receiveAqm().target(), s.receiveAqm().interval()));
+                }
                 ch.pipeline().addLast(codec, QuietTail.INSTANCE);
             }
         };

@@ -187,6 +187,15 @@ class MainTest {
                 "--idle-timeout: '-5s' is not a duration");
     }
 
+    // Promise: a bad --rx-aqm (the receive queue's CoDel) is named, with an example.
+    @Test
+    void badRxAqm() {
+        assertUsageError(run(withStateDir("server", "-d", "--rx-aqm", "5ms")), "--rx-aqm 5ms: expected TARGET/INTERVAL (on, off, or e.g. 1ms/10ms)");
+        assertUsageError(run(withStateDir("server", "-d", "--rx-aqm", "10ms/5ms")), "--rx-aqm 10ms/5ms: CoDel needs 0 < target < interval");
+        assertUsageError(run(withStateDir("client", "-d", "--rx-aqm", "fastus/1s", "vpn://192.0.2.1")),
+                "--rx-aqm fastus/1s: 'fastus' is not a duration");
+    }
+
     // Promise: other server options out of range are named.
     @Test
     void badServerOptions() {

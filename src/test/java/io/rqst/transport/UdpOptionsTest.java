@@ -29,4 +29,22 @@ class UdpOptionsTest {
         assertEquals(QuicServerTransport.UDP_READ_BUFFER, a.newHandle().guess());
         assertEquals(s.socketBuffer(), b.config().options().get(ChannelOption.SO_RCVBUF));
     }
+
+    // Promise: a UDP channel's pipeline starts with the receive queue's CoDel when it is configured, and has
+    // none when it is off (the default); the codec and the quiet tail follow either way.
+    @Test
+    void theReceiveQueueAqmGoesFirstInTheUdpPipeline() {
+        io.netty.channel.ChannelHandler codec = new io.netty.channel.ChannelInboundHandlerAdapter();
+        io.netty.channel.ChannelHandler codec2 = new io.netty.channel.ChannelInboundHandlerAdapter();
+        io.netty.channel.embedded.EmbeddedChannel on = new io.netty.channel.embedded.EmbeddedChannel(
+                QuicServerTransport.withQuietTail(codec, QuicSettings.defaults().withReceiveAqm(QuicSettings.SUGGESTED_RECEIVE_AQM)));
+        assertTrue(on.pipeline().first() instanceof ReceiveQueueAqm, on.pipeline().names().toString());
+        assertEquals(null, QuicSettings.defaults().receiveAqm());
+        io.netty.channel.embedded.EmbeddedChannel off = new io.netty.channel.embedded.EmbeddedChannel(
+                QuicServerTransport.withQuietTail(codec2, QuicSettings.defaults()));
+        assertTrue(off.pipeline().first() == codec2, off.pipeline().names().toString());
+        assertTrue(off.pipeline().last() instanceof QuietTail);
+        on.finishAndReleaseAll();
+        off.finishAndReleaseAll();
+    }
 }

@@ -1,0 +1,273 @@
+package io.rqst.transport;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CoDel on a QUIC socket's receive queue (opt-in, {@code --rx-aqm}): the UDP packets waiting in the kernel
+ * for this end's event loop.
+ *
+ * <p>When this end cannot keep up (its CPU is the bottleneck of the tunnel), the peer's congestion control
+ * grows its window until the socket buffer overflows, so the buffer stays nearly full and everything in
+ * the tunnel — a ping, an SSH keystroke — waits behind it (3-6 ms p50, 7-20 ms p99 under one TCP stream
+ * with a 512 KiB buffer). A smaller buffer shortens the wait but also drops the bursts a large one absorbs.
+ * This handler keeps the large buffer and drops instead when the queue <em>stands</em>: after each burst of
+ * reads it asks the kernel when the last packet read had arrived ({@code SIOCGSTAMPNS}: the socket then
+ * timestamps packets on arrival), and {@link CoDel} decides; a drop discards the next full-size 1-RTT
+ * (short header) packet before the QUIC codec sees it, so the peer's QUIC stack sees a loss and slows down.
+ * Handshake (long header) packets and small packets (ACKs, pings, keystrokes) are never dropped.
+ *
+ * <p>Measured (bench/RESULTS.md, 2026-11-22 14:20): one TCP stream kept its throughput and a ping under it
+ * waited 1.56 / 5.59 ms p50 / p99 instead of 4.46 / 9.86; sixteen clients that saturate the server's CPU
+ * sent 230 Mbit/s instead of 445, because sixteen senders each slowed by one drop barely lower the load and
+ * CoDel drops ever faster. Hence off by default.
+ *
+ * <p>A burst that left the socket empty never counts as a standing queue (RFC 8289's rule that a queue of
+ * one packet is never dropped from), and a wake-up that read nothing is not a sample: the kernel's timestamp
+ * is then the previous packet's.
+ *
+ * <p>Sits before the QUIC codec in a UDP channel's pipeline; all calls run on that channel's event loop.
+ * Only epoll channels have a descriptor to ask; with NIO it passes everything through.
+ */
+final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ReceiveQueueAqm.class);
+
+    /** What the handler asks about the socket after a burst of reads; called on the event loop only. */
+    interface QueueProbe {
+        /** How long the last packet read had waited in the socket (ns); 0 if the socket is now empty; -1 if unknown. */
+        long sojournNanos();
+    }
+
+    /** Bit 7 of a QUIC packet's first byte: set in long (handshake) headers (RFC 9000 section 17.2). */
+    static final int QUIC_LONG_HEADER = 0x80;
+
+    /**
+     * Packets smaller than this are never dropped: one carrying only ACKs, a ping, a keystroke or a DNS query
+     * carries no bulk, and dropping it would slow nobody down. A full-size tunnel packet is 1350 bytes.
+     */
+    static final int DROP_MIN_BYTES = 1000;
+
+    /**
+     * The event loop is the bottleneck the queues share, so its sockets share one CoDel: with a socket per
+     * connection (a client fleet), sixteen sockets that each wait for the other fifteen must not each drop.
+     */
+    private static final io.netty.util.concurrent.FastThreadLocal<Shared> PER_LOOP = new io.netty.util.concurrent.FastThreadLocal<>();
+
+    /** One event loop's CoDel and the drop it owes. */
+    static final class Shared {
+        final CoDel codel;
+        private int dropsPending;
+        private long dropped;
+
+        Shared(CoDel codel) {
+            this.codel = codel;
+        }
+
+        /** One burst's sample ({@code sojourn} 0: the burst emptied its socket); a drop is owed if CoDel says so. */
+        void sample(long now, long sojourn) {
+            if (codel.dequeue(now, sojourn)) {
+                dropsPending = 1;
+            }
+        }
+
+        /** Pays a drop owed with this 1-RTT packet if it is a full-size one. */
+        boolean dropPacket(int length) {
+            if (dropsPending > 0 && length >= DROP_MIN_BYTES) {
+                dropsPending--;
+                dropped++;
+                return true;
+            }
+            return false;
+        }
+
+        /** Packets dropped so far. */
+        long dropped() {
+            return dropped;
+        }
+    }
+
+    private final String describe;
+    private final java.util.function.Supplier<Shared> shared;
+    private final java.util.function.Function<Channel, QueueProbe> probes;
+    private final java.util.function.LongSupplier clock;
+    private QueueProbe probe;
+    private Shared loop;
+    private int readsInBurst;
+
+    ReceiveQueueAqm(Duration target, Duration interval) {
+        this(() -> {
+            Shared s = PER_LOOP.get();
+            if (s == null) {
+                s = new Shared(new CoDel(target.toNanos(), interval.toNanos()));
+                PER_LOOP.set(s);
+            }
+            return s;
+        }, SocketProbe::of, System::nanoTime, "target " + micros(target) + ", interval " + micros(interval));
+    }
+
+    private static String micros(Duration d) {
+        long us = d.toNanos() / 1000;
+        return us % 1000 == 0 ? us / 1000 + "ms" : us + "us";
+    }
+
+    /**
+     * With the CoDel {@code shared} returns on the channel's event loop, the probe {@code probes} makes for
+     * the channel (null: no management) and a nanosecond clock.
+     */
+    ReceiveQueueAqm(java.util.function.Supplier<Shared> shared, java.util.function.Function<Channel, QueueProbe> probes,
+                    java.util.function.LongSupplier clock, String describe) {
+        this.describe = describe;
+        this.shared = shared;
+        this.probes = probes;
+        this.clock = clock;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        probe = probes.apply(ctx.channel());
+        if (probe != null) {
+            LOG.info("receive queue: CoDel on ({})", describe);
+        } else {
+            LOG.warn("receive queue: CoDel asked for but not available on this socket (it needs native epoll); off");
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        readsInBurst++;
+        if (loop != null && loop.dropsPending > 0 && msg instanceof DatagramPacket p) {
+            ByteBuf b = p.content();
+            int n = b.readableBytes();
+            if (n > 0 && (b.getByte(b.readerIndex()) & QUIC_LONG_HEADER) == 0 && loop.dropPacket(n)) {
+                p.release();
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (probe != null && readsInBurst > 0) {
+            if (loop == null) {
+                loop = shared.get(); // on the channel's event loop
+            }
+            long sojourn = probe.sojournNanos();
+            if (sojourn < 0) {
+                probe = null;
+            } else {
+                loop.sample(clock.getAsLong(), sojourn);
+            }
+        }
+        readsInBurst = 0;
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (loop != null && loop.dropped > 0) {
+            LOG.info("receive queue: {} packets dropped so far on this event loop to keep it short (CoDel)", loop.dropped);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    /** Packets dropped so far on this handler's event loop (by any of its sockets). */
+    long loopDrops() {
+        return loop == null ? 0 : loop.dropped();
+    }
+
+    /**
+     * The kernel's answer for an epoll UDP socket: {@code SIOCINQ} (the next packet's size, 0 when empty),
+     * then {@code SIOCGSTAMPNS} (when the last packet read had arrived; the first call turns on arrival
+     * timestamps for the socket) against {@code CLOCK_REALTIME}, the clock of those timestamps.
+     */
+    static final class SocketProbe implements QueueProbe {
+        /** linux/sockios.h: SIOCINQ (= FIONREAD): for UDP, the size of the next queued packet. */
+        static final long SIOCINQ = 0x541B;
+        /** linux/sockios.h: SIOCGSTAMPNS (the 64-bit time_t form on x86-64). */
+        static final long SIOCGSTAMPNS = 0x8907;
+        /** time.h: CLOCK_REALTIME. */
+        static final int CLOCK_REALTIME = 0;
+        /** errno ENOENT: no packet read since timestamps were turned on. */
+        static final int ENOENT = 2;
+
+        private static final Linker LINKER = Linker.nativeLinker();
+        private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+        private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout()
+                .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+        // int ioctl(int fd, unsigned long request, void *arg)
+        private static final MethodHandle IOCTL = LINKER.downcallHandle(LINKER.defaultLookup().find("ioctl").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(2));
+        // int clock_gettime(clockid_t clock, struct timespec *ts)
+        private static final MethodHandle CLOCK_GETTIME = LINKER.downcallHandle(LINKER.defaultLookup().find("clock_gettime").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+
+        private final int fd;
+        private final MemorySegment scratch; // [0,16) arrival timespec, [16,32) now, [32,36) SIOCINQ's int
+        private final MemorySegment errnoState;
+
+        private SocketProbe(int fd) {
+            this.fd = fd;
+            Arena arena = Arena.ofAuto();
+            this.scratch = arena.allocate(40, 8);
+            this.errnoState = arena.allocate(Linker.Option.captureStateLayout());
+        }
+
+        /** A probe for an epoll UDP channel (arrival timestamps turned on now), or null for any other. */
+        static QueueProbe of(Channel ch) {
+            if (!(ch instanceof io.netty.channel.epoll.EpollDatagramChannel e)) {
+                return null;
+            }
+            SocketProbe p = new SocketProbe(e.fd().intValue());
+            try {
+                int ignored = (int) IOCTL.invokeExact(p.errnoState, p.fd, SIOCGSTAMPNS, p.scratch.address()); // ENOENT: none yet
+            } catch (Throwable t) {
+                LOG.debug("receive-queue management off: {}", t.toString());
+                return null;
+            }
+            return p;
+        }
+
+        @Override
+        public long sojournNanos() {
+            long a = scratch.address();
+            try {
+                if ((int) IOCTL.invokeExact(errnoState, fd, SIOCINQ, a + 32) != 0) {
+                    return off("SIOCINQ");
+                }
+                if (scratch.get(JAVA_INT, 32) == 0) {
+                    return 0;
+                }
+                if ((int) IOCTL.invokeExact(errnoState, fd, SIOCGSTAMPNS, a) != 0) {
+                    return errnoState.get(JAVA_INT, ERRNO_OFFSET) == ENOENT ? 0 : off("SIOCGSTAMPNS");
+                }
+                int ignored = (int) CLOCK_GETTIME.invokeExact(CLOCK_REALTIME, a + 16);
+            } catch (Throwable t) {
+                LOG.debug("receive-queue management off: {}", t.toString());
+                return -1;
+            }
+            long arrived = scratch.get(JAVA_LONG, 0) * 1_000_000_000L + scratch.get(JAVA_LONG, 8);
+            long now = scratch.get(JAVA_LONG, 16) * 1_000_000_000L + scratch.get(JAVA_LONG, 24);
+            return Math.max(0, now - arrived);
+        }
+
+        private long off(String call) {
+            LOG.debug("{} failed (errno {}): no receive-queue management on this socket", call, errnoState.get(JAVA_INT, ERRNO_OFFSET));
+            return -1;
+        }
+    }
+}
