@@ -12,6 +12,7 @@
 #   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) PING_N (100) FIRST_RUNS (5)
 #        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (2) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
 #        SETUPS ("rqst ovpn-tap"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
+#        RQST_ARGS (options for every rqst server and client, e.g. "--rx-aqm on"; named in the summary)
 #   Needs root; uses the anchors' namespaces ab-srv/ab-cli and ab-rq1..N; removes all of them on exit.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -154,7 +155,7 @@ multi() {
   else
     for i in $(seq 1 "$MULTI_N"); do
       start_daemon "rqst-m$i" "ab-rq$i" env RQST_JAVA_OPTS="-Xmx128m" sh -c \
-        "cd '$PKI/client' && exec '$ROOT/rqst' client --address 10.8.0.$((100 + i))/24 --state-dir '$SCRATCH/rqst-state-m$i' vpn://rqst.bench"
+        "cd '$PKI/client' && exec '$ROOT/rqst' client ${RQST_ARGS:-} --address 10.8.0.$((100 + i))/24 --state-dir '$SCRATCH/rqst-state-m$i' vpn://rqst.bench"
       sleep 0.3
     done
   fi
