@@ -10,7 +10,7 @@
 #     MULTI_N clients at once, each in its own namespace with its own veth, one TCP stream each:
 #     aggregate Mbit/s per direction (median of IPERF_RUNS interleaved runs), server run with -Xmx${SERVER_XMX}, its peak heap in use (jstat).
 #   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) PING_N (100) FIRST_RUNS (5)
-#        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (2) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
+#        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (1) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
 #        SETUPS ("rqst ovpn-tap"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
 #        RQST_ARGS (options for every rqst server and client, e.g. "--rx-aqm on"; named in the summary)
 #   Needs root; uses the anchors' namespaces ab-srv/ab-cli and ab-rq1..N; removes all of them on exit.
@@ -23,7 +23,7 @@ MULTI_N=${MULTI_N:-16}
 SERVER_XMX=${SERVER_XMX:-256m}
 MULTI_WARMUP_S=${MULTI_WARMUP_S:-$WARMUP_S}
 MULTI_MODE=${MULTI_MODE:-fleet}
-MULTI_LOOPS=${MULTI_LOOPS:-2}
+MULTI_LOOPS=${MULTI_LOOPS:-1}
 [[ $MULTI_MODE == fleet || $MULTI_MODE == processes ]] || die "MULTI_MODE must be fleet or processes, not $MULTI_MODE"
 JAVA_BIN=${RQST_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 SETUPS=${SETUPS-rqst ovpn-tap}
@@ -115,8 +115,10 @@ proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system cl
 
 # multi : MULTI_N clients, one namespace each (ab-rqI, tunnel address 10.8.0.(100+I)); the server with
 # -Xmx$SERVER_XMX. MULTI_MODE=fleet: the clients are one JVM (the load generator io.rqst.bench.ClientFleet:
-# MULTI_N complete VpnClients, each with its own QUIC connection and TAP, on MULTI_LOOPS (2) event loops, as
-# if two machines held eight clients each; 0: a loop per client), in namespace ab-rqf, and each TAP is moved
+# MULTI_N complete VpnClients, each with its own QUIC connection and TAP, on MULTI_LOOPS (1) event loops —
+# one, as the single client of the one-stream run has, so that the client side may take at most one of the
+# box's two cores in both runs (2: as if two machines held eight clients each; 0: a loop per client; see
+# RESULTS.md 2026-11-22 15:50), in namespace ab-rqf, and each TAP is moved
 # into its client's namespace; MULTI_MODE=processes: MULTI_N `rqst client` processes,
 # each in its client's namespace. On a 2-core box the fleet measures the server; the processes measure
 # MULTI_N cold JVMs sharing the box's two cores with everything else.
