@@ -118,7 +118,7 @@ proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system cl
 # MULTI_N complete VpnClients, each with its own QUIC connection and TAP, on MULTI_LOOPS (1) event loops —
 # one, as the single client of the one-stream run has, so that the client side may take at most one of the
 # box's two cores in both runs (2: as if two machines held eight clients each; 0: a loop per client; see
-# RESULTS.md 2026-11-22 15:50), in namespace ab-rqf, and each TAP is moved
+# RESULTS.md 2026-11-22 15:40), in namespace ab-rqf, and each TAP is moved
 # into its client's namespace; MULTI_MODE=processes: MULTI_N `rqst client` processes,
 # each in its client's namespace. On a 2-core box the fleet measures the server; the processes measure
 # MULTI_N cold JVMs sharing the box's two cores with everything else.
