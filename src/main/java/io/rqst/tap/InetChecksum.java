@@ -1,8 +1,6 @@
 package io.rqst.tap;
 
 import io.netty.buffer.ByteBuf;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -50,9 +48,6 @@ public final class InetChecksum {
     /** Below this many bytes the plain loop is as fast as {@link #addAt}. */
     private static final int NATIVE_MIN = 64;
 
-    /** All of memory, for reads at a buffer's address without a bounds or liveness check per word. */
-    private static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     /**
@@ -65,7 +60,7 @@ public final class InetChecksum {
         long words = 0;
         int i = 0;
         for (; length - i >= 8; i += 8) {
-            long v = MEMORY.get(ValueLayout.JAVA_LONG_UNALIGNED, address + i);
+            long v = Memory.getLong(address + i);
             words += (v >>> 32) + (v & 0xffffffffL);
         }
         long sum = fold(words);
@@ -73,10 +68,10 @@ public final class InetChecksum {
             sum = ((sum & 0xff) << 8) | (sum >>> 8);
         }
         for (; length - i >= 2; i += 2) {
-            sum += ((MEMORY.get(ValueLayout.JAVA_BYTE, address + i) & 0xff) << 8) | (MEMORY.get(ValueLayout.JAVA_BYTE, address + i + 1) & 0xff);
+            sum += (Memory.getUnsignedByte(address + i) << 8) | Memory.getUnsignedByte(address + i + 1);
         }
         if (i < length) {
-            sum += (MEMORY.get(ValueLayout.JAVA_BYTE, address + i) & 0xff) << 8;
+            sum += Memory.getUnsignedByte(address + i) << 8;
         }
         return sum;
     }

@@ -7,6 +7,8 @@ import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** GRO coalescing: which segments merge, what the super-frame looks like, and that nothing is lost or reordered. */
 class GroCoalescerTest {
@@ -79,5 +81,48 @@ class GroCoalescerTest {
         assertEquals(List.of("group 1000:1100 1100:1200", "group 1200:1300 1300:1400", "plain 1400:1400"), r.writes);
         g.flush();
         assertEquals(3, r.writes.size(), "nothing may be left behind");
+    }
+
+    /**
+     * Two back-to-back segments that differ in one header field the connection's hash does not cover stay
+     * apart, in direct buffers (as from the QUIC codec) and heap ones alike.
+     */
+    @ParameterizedTest(name = "{0}: offset {1}, IPv6 {2}, direct {3}")
+    @CsvSource({
+        "same, -1, false, true", "same, -1, false, false", "same, -1, true, true", "same, -1, true, false",
+        "destination MAC, 5, false, true", "destination MAC, 5, false, false",
+        "source MAC, 8, false, true", "source MAC, 11, false, false",
+        "IPv4 TOS, 15, false, true", "IPv4 TOS, 15, false, false",
+        "IPv4 DF, 20, false, true", "IPv4 TTL, 22, false, true", "IPv4 TTL, 22, false, false",
+        "IPv6 flow label, 17, true, true", "IPv6 flow label, 17, true, false", "IPv6 hop limit, 21, true, true",
+        "TCP ack IPv4, 45, false, true", "TCP ack IPv4, 45, false, false", "TCP ack IPv6, 65, true, true",
+        "TCP window, 49, false, true", "TCP window, 49, false, false", "TCP urgent, 53, false, true",
+        "TCP option, 57, false, true", "TCP option, 65, false, false", "TCP option IPv6, 85, true, true",
+    })
+    void aDifferenceInAnyHeaderFieldKeepsSegmentsApart(String field, int offset, boolean v6, boolean direct) {
+        Recorder r = new Recorder();
+        GroCoalescer g = coalescer(r);
+        ByteBuf first = Frames.tcp(v6, 5000, ACK, 500, 7, 5);
+        ByteBuf second = Frames.tcp(v6, 5500, ACK, 500, 8, 5);
+        if (offset >= 0) {
+            second.setByte(offset, second.getByte(offset) ^ 0x01);
+        }
+        g.add(direct ? first : heap(first));
+        g.add(direct ? second : heap(second));
+        g.flush();
+        if (offset < 0) {
+            assertEquals(List.of("group 5000:5500 5500:6000"), r.writes, field);
+        } else {
+            assertEquals(2, r.writes.size(), field + " differs, yet the segments merged: " + r.writes);
+        }
+    }
+
+    private static ByteBuf heap(ByteBuf direct) {
+        byte[] bytes = new byte[direct.readableBytes()];
+        direct.getBytes(direct.readerIndex(), bytes);
+        direct.release();
+        ByteBuf h = Unpooled.wrappedBuffer(bytes);
+        assertFalse(h.hasMemoryAddress());
+        return h;
     }
 }
