@@ -5,7 +5,7 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Reads at a buffer's memory address in the machine's byte order, without the bounds, reference-count and
- * liveness checks a {@code ByteBuf} makes on every read: for the per-frame header and checksum loops, whose
+ * liveness checks a {@code ByteBuf} makes on every read: for per-frame loops such as the checksum's, whose
  * callers check once that the whole range lies in a buffer they hold.
  */
 final class Memory {
@@ -16,14 +16,6 @@ final class Memory {
 
     static long getLong(long address) {
         return ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, address);
-    }
-
-    static int getInt(long address) {
-        return ALL.get(ValueLayout.JAVA_INT_UNALIGNED, address);
-    }
-
-    static short getShort(long address) {
-        return ALL.get(ValueLayout.JAVA_SHORT_UNALIGNED, address);
     }
 
     static int getUnsignedByte(long address) {
