@@ -44,6 +44,7 @@ final class Credentials {
             Optional<ClientCertificateVerifier> verifier;
             Optional<CrlWatcher> crl = Optional.empty();
             if (o.disableVerify) {
+                refuseCrlWithoutChecks(crlOption, "client");
                 id = Files.exists(cert) && Files.exists(key) ? Identity.load(key, cert) : SelfSigned.generate("rqst-test-server");
                 verifier = Optional.empty();
             } else {
@@ -64,6 +65,14 @@ final class Credentials {
                     verifier, crl);
         } catch (PkiException | IOException e) {
             throw new Main.UsageError(e.getMessage());
+        }
+    }
+
+    /** {@code --crl} asks for a check that {@code -d} turns off: say so rather than ignore it. */
+    private static void refuseCrlWithoutChecks(Path crlOption, String peer) {
+        if (crlOption != null) {
+            throw new Main.UsageError("--crl and -d exclude each other: with -d no " + peer
+                    + " certificate is checked, so none can be found revoked");
         }
     }
 
@@ -95,6 +104,7 @@ final class Credentials {
             Optional<Identity> id = Optional.empty();
             Optional<X509TrustManager> verifier = Optional.empty();
             if (o.disableVerify) {
+                refuseCrlWithoutChecks(crlOption, "server");
                 if (certGiven || (Files.exists(cert) && Files.exists(key))) {
                     id = Optional.of(Identity.load(key, cert));
                 }
@@ -121,7 +131,9 @@ final class Credentials {
     static Tls client(CommonOptions o, Bundle bundle, String serverName, Path crlOption) {
         try {
             Optional<X509TrustManager> verifier = Optional.empty();
-            if (!o.disableVerify) {
+            if (o.disableVerify) {
+                refuseCrlWithoutChecks(crlOption, "server");
+            } else {
                 Optional<Path> crlFile = crlOption == null ? Optional.empty() : crlFile(null, crlOption); // no CA file to look beside
                 ServerCertificateVerifier v = serverVerifier(bundle.caCertificates(), serverName, crlFile);
                 v.warmUp(bundle.identity().chain());

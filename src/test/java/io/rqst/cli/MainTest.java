@@ -156,6 +156,15 @@ class MainTest {
         assertUsageError(run(withStateDir("client", "-d", "vpn://a", "vpn://b")), "Unmatched argument");
     }
 
+    // Promise: --crl with -d is refused on both sides, not silently ignored (-d checks no certificate at all).
+    @Test
+    void crlWithDisabledVerification() {
+        assertUsageError(run(withStateDir("client", "-d", "--crl", "crl.pem", "vpn://192.0.2.1")),
+                "--crl and -d exclude each other: with -d no server certificate is checked");
+        assertUsageError(run(withStateDir("server", "-d", "--crl", "crl.pem")),
+                "--crl and -d exclude each other: with -d no client certificate is checked");
+    }
+
     // Promise: a bad --address is named, on both sides.
     @Test
     void badAddress() {
