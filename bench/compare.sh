@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# bench/compare.sh : rqst against OpenVPN tap (the anchors' setup) in one run, on this machine, and
+# bench/compare.sh : rqst against OpenVPN tap and wireguard-go (the anchors' setups) in one run, on this machine, and
 # rqst's own targets (issue 5). Writes bench/results/<UTC stamp>/summary.md (bench/results/latest -> it)
 # and prints it.
 #
-#   per setup (rqst, ovpn-tap): 1 TCP stream each direction, IPERF_RUNS runs (median), CPU of the VPN
+#   per setup (rqst, ovpn-tap, wg-go): 1 TCP stream each direction, IPERF_RUNS runs (median), CPU of the VPN
 #     daemons per Gbit/s; ping on the idle tunnel (the anchors' 20 pings, and PING_N more for p50/p99);
 #     ping while one TCP stream loads the tunnel, each direction (p50/p99 of 2 x PING_N);
 #   rqst only: time from starting a client to its first ping answered (FIRST_RUNS runs, server up);
@@ -11,7 +11,7 @@
 #     aggregate Mbit/s per direction (median of IPERF_RUNS interleaved runs), server run with -Xmx${SERVER_XMX}, its peak heap in use (jstat).
 #   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) PING_N (100) FIRST_RUNS (5)
 #        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (1) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
-#        SETUPS ("rqst ovpn-tap"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
+#        SETUPS ("rqst ovpn-tap wg-go"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
 #        RQST_ARGS (options for every rqst server and client, e.g. "--rx-aqm on"; named in the summary)
 #   Needs root; uses the anchors' namespaces ab-srv/ab-cli and ab-rq1..N; removes all of them on exit.
 set -euo pipefail
@@ -26,7 +26,7 @@ MULTI_MODE=${MULTI_MODE:-fleet}
 MULTI_LOOPS=${MULTI_LOOPS:-1}
 [[ $MULTI_MODE == fleet || $MULTI_MODE == processes ]] || die "MULTI_MODE must be fleet or processes, not $MULTI_MODE"
 JAVA_BIN=${RQST_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
-SETUPS=${SETUPS-rqst ovpn-tap}
+SETUPS=${SETUPS-rqst ovpn-tap wg-go}
 
 multi_down() {
   local i

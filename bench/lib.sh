@@ -12,7 +12,7 @@ WARMUP_S=${WARMUP_S:-8}
 
 bench_prepare() { # tools, the jar and its AOT cache, the run directory ($RUN_DIR) and the PKI
   local b
-  for b in iperf3 openvpn jq bc ethtool; do command -v "$b" >/dev/null || SKIP_SOFTETHER=1 "$ANCHORS_DIR/install-deps.sh" >/dev/null; done
+  for b in iperf3 openvpn wireguard-go wg jq bc ethtool; do command -v "$b" >/dev/null || SKIP_SOFTETHER=1 "$ANCHORS_DIR/install-deps.sh" >/dev/null; done
   "$ROOT/rqst" train
   RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results}
   stamp=$(date -u +%Y%m%dT%H%M%SZ)
