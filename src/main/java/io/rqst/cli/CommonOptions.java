@@ -107,16 +107,9 @@ final class CommonOptions {
             if (parts.length != 2) {
                 throw new IllegalArgumentException("expected TARGET/INTERVAL");
             }
-            return new QuicSettings.Aqm(micros(parts[0]), micros(parts[1]));
+            return new QuicSettings.Aqm(Durations.parse(parts[0]), Durations.parse(parts[1]));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageError("--rx-aqm " + rxAqm + ": " + e.getMessage() + " (on, off, or e.g. 1ms/10ms)");
         }
-    }
-
-    private static Duration micros(String text) {
-        if (text.matches("[0-9]{1,9}us")) {
-            return Duration.ofNanos(Long.parseLong(text.substring(0, text.length() - 2)) * 1000);
-        }
-        return Durations.parse(text);
     }
 }

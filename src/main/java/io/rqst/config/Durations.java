@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as users type them: {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}, or plain seconds. */
+/** Durations as users type them: {@code 30s}, {@code 500ms}, {@code 250us}, {@code 2m}, {@code 1h}, or plain seconds. */
 public final class Durations {
-    private static final Pattern FORM = Pattern.compile("([0-9]{1,9})(ms|s|m|h)?");
+    private static final Pattern FORM = Pattern.compile("([0-9]{1,9})(us|ms|s|m|h)?");
 
     private Durations() {}
 
@@ -23,6 +23,7 @@ public final class Durations {
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
         return switch (unit) {
+            case "us" -> Duration.ofNanos(n * 1000);
             case "ms" -> Duration.ofMillis(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
@@ -30,8 +31,11 @@ public final class Durations {
         };
     }
 
-    /** Formats as the shortest of the accepted forms, e.g. {@code 30s}. */
+    /** Formats as the shortest of the accepted forms, e.g. {@code 30s}; below a microsecond is dropped. */
     public static String format(Duration d) {
+        if (d.getNano() % 1_000_000 != 0) {
+            return d.getSeconds() * 1_000_000 + d.getNano() / 1000 + "us";
+        }
         long ms = d.toMillis();
         if (ms % 1000 != 0) {
             return ms + "ms";

@@ -16,7 +16,7 @@ public final class InetChecksum {
      * An odd trailing byte counts as the high byte of a word (RFC 1071 §4.1). Indexes untouched.
      */
     public static long add(long sum, ByteBuf buf, int from, int length) {
-        if (buf.hasMemoryAddress() && length >= NATIVE_MIN) {
+        if (buf.hasMemoryAddress()) {
             if (from < 0 || length < 0 || from > buf.capacity() - length) {
                 throw new IndexOutOfBoundsException("checksum of " + length + " bytes at " + from + " in a buffer of " + buf.capacity());
             }
@@ -44,9 +44,6 @@ public final class InetChecksum {
         }
         return sum;
     }
-
-    /** Below this many bytes the plain loop is as fast as {@link #addAt}. */
-    private static final int NATIVE_MIN = 64;
 
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 

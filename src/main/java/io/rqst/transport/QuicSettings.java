@@ -1,5 +1,6 @@
 package io.rqst.transport;
 
+import io.rqst.config.Durations;
 import java.time.Duration;
 
 /**
@@ -27,8 +28,8 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     public record Aqm(Duration target, Duration interval) {
         public Aqm {
             if (target.isNegative() || target.isZero() || interval.compareTo(target) <= 0) {
-                throw new IllegalArgumentException("CoDel needs 0 < target < interval, got " + target.toNanos() / 1000 + "us / "
-                        + interval.toNanos() / 1000 + "us");
+                throw new IllegalArgumentException("CoDel needs 0 < target < interval, got " + Durations.format(target) + " / "
+                        + Durations.format(interval));
             }
         }
     }

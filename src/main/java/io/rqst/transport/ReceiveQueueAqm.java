@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
+import io.rqst.config.Durations;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -116,12 +117,7 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
                 PER_LOOP.set(s);
             }
             return s;
-        }, SocketProbe::of, System::nanoTime, "target " + micros(target) + ", interval " + micros(interval));
-    }
-
-    private static String micros(Duration d) {
-        long us = d.toNanos() / 1000;
-        return us % 1000 == 0 ? us / 1000 + "ms" : us + "us";
+        }, SocketProbe::of, System::nanoTime, "target " + Durations.format(target) + ", interval " + Durations.format(interval));
     }
 
     /**

@@ -29,6 +29,20 @@ class DurationsTest {
         assertEquals(Duration.ofMillis(millis), Durations.parse(text));
     }
 
+    // Promise: microseconds (for --rx-aqm's CoDel target) parse, print as such, and read back.
+    @Test
+    void microseconds() {
+        assertEquals(Duration.ofNanos(250_000), Durations.parse("250us"));
+        assertEquals(Duration.ZERO, Durations.parse("0us"));
+        assertEquals("250us", Durations.format(Duration.ofNanos(250_000)));
+        assertEquals("1500us", Durations.format(Duration.ofNanos(1_500_000)));
+        assertEquals("5ms", Durations.format(Durations.parse("5000us")));
+        assertEquals("2000001us", Durations.format(Duration.ofSeconds(2).plusNanos(1_000)));
+        for (String text : new String[] {"1us", "999us", "1001us", "999999999us"}) {
+            assertEquals(text, Durations.format(Durations.parse(text)));
+        }
+    }
+
     // Promise: anything else is refused with one line quoting it and giving examples.
     @ParameterizedTest
     @ValueSource(strings = {"", "s", "1.5s", "-1s", "30 s", "30sec", "1d", "10x", "1234567890s", "PT30S"})
