@@ -9,7 +9,8 @@
 #   rqst only: time from starting a client to its first ping answered (FIRST_RUNS runs, server up);
 #     MULTI_N clients at once, each in its own namespace with its own veth, one TCP stream each:
 #     aggregate Mbit/s per direction (median of IPERF_RUNS interleaved runs), server run with -Xmx${SERVER_XMX}, its peak heap in use (jstat).
-#   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) PING_N (100) FIRST_RUNS (5)
+#   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) WARMUP_MAX_ROUNDS (5) JIT_QUIET_S (0.5)
+#        PING_N (100) FIRST_RUNS (5)
 #        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (1) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
 #        SETUPS ("rqst ovpn-tap wg-go"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
 #        RQST_ARGS (options for every rqst server and client, e.g. "--rx-aqm on"; named in the summary)
@@ -182,7 +183,10 @@ multi() {
     done
     wait "${pids[@]}" || true
   }
-  par_iperf "$MULTI_WARMUP_S" c2s -; par_iperf "$MULTI_WARMUP_S" s2c -
+  multi_warm_round() { par_iperf "$MULTI_WARMUP_S" c2s -; par_iperf "$MULTI_WARMUP_S" s2c -; }
+  local jvms=("$srv"); [[ $MULTI_MODE == fleet ]] && jvms+=("$(daemon_pid rqst-fleet)")
+  warm_until_settled "multi: $MULTI_N clients" multi_warm_round "${jvms[@]}"
+  printf 'warmup_rounds_jit_s\t%s\n' "$WARMED" >>"$d/multi.tsv"
   # peak heap in use (young + old) while measuring, sampled by jstat every 500 ms
   "$jstat" -gc "$srv" 500 >"$d/jstat.txt" 2>&1 &
   local js=$!
@@ -265,9 +269,10 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
   echo
   fp=$(median3 <"$RUN_DIR/rqst/first-ping.txt")
   echo "- first ping after client start, ms: $(tr '\n' ' ' <"$RUN_DIR/rqst/first-ping.txt")(median $fp)"
+  echo "- rqst (one client) warm-up rounds:JIT seconds per round: $(meta_get "$RUN_DIR/rqst/meta.tsv" warmup_rounds_jit_s)"
   m=$RUN_DIR/rqst-multi/multi.tsv
   if [[ -f $m ]]; then
-    echo "- $MULTI_N clients at once ($(meta_get "$m" mode): $( [[ $(meta_get "$m" mode) == fleet ]] && echo "one load-generator JVM holding $MULTI_N VpnClients on $MULTI_LOOPS event loop$( ((MULTI_LOOPS == 1)) || echo s), each its own QUIC connection and TAP in its own namespace" || echo "$MULTI_N rqst client processes")): aggregate c2s $(meta_get "$m" agg_c2s) Mbit/s (median of runs $(meta_get "$m" agg_runs_c2s); $(meta_get "$m" clients_moving_c2s) moving, $(meta_get "$m" per_client_min_c2s)..$(meta_get "$m" per_client_max_c2s) each), s2c $(meta_get "$m" agg_s2c) Mbit/s (median of runs $(meta_get "$m" agg_runs_s2c); $(meta_get "$m" clients_moving_s2c) moving, $(meta_get "$m" per_client_min_s2c)..$(meta_get "$m" per_client_max_s2c) each); server CPU $(meta_get "$m" server_cores_c2s) / $(meta_get "$m" server_cores_s2c) cores, -Xmx$(meta_get "$m" server_xmx), heap in use at most $(meta_get "$m" server_heap_peak_mb) MB, RSS $(meta_get "$m" server_rss_mb) MB"
+    echo "- $MULTI_N clients at once ($(meta_get "$m" mode): $( [[ $(meta_get "$m" mode) == fleet ]] && echo "one load-generator JVM holding $MULTI_N VpnClients on $MULTI_LOOPS event loop$( ((MULTI_LOOPS == 1)) || echo s), each its own QUIC connection and TAP in its own namespace" || echo "$MULTI_N rqst client processes")): aggregate c2s $(meta_get "$m" agg_c2s) Mbit/s (median of runs $(meta_get "$m" agg_runs_c2s); $(meta_get "$m" clients_moving_c2s) moving, $(meta_get "$m" per_client_min_c2s)..$(meta_get "$m" per_client_max_c2s) each), s2c $(meta_get "$m" agg_s2c) Mbit/s (median of runs $(meta_get "$m" agg_runs_s2c); $(meta_get "$m" clients_moving_s2c) moving, $(meta_get "$m" per_client_min_s2c)..$(meta_get "$m" per_client_max_s2c) each); server CPU $(meta_get "$m" server_cores_c2s) / $(meta_get "$m" server_cores_s2c) cores, -Xmx$(meta_get "$m" server_xmx), heap in use at most $(meta_get "$m" server_heap_peak_mb) MB, RSS $(meta_get "$m" server_rss_mb) MB; warm-up rounds:JIT seconds per round $(meta_get "$m" warmup_rounds_jit_s)"
   fi
   echo
   echo "| target (issue 5) | measured | |"

@@ -34,10 +34,43 @@ rqst_client_up() { # the client in ab-cli, 10.8.0.2/24
   start_daemon rqst-cli "$NS_CLI" sh -c "cd '$PKI/client' && exec '$ROOT/rqst' client ${RQST_ARGS:-} --address 10.8.0.2/24 --state-dir '$SCRATCH/rqst-state' vpn://rqst.bench"
 }
 
-rqst_warm() { # the JIT compiles after a few seconds of traffic: warm up, not measured
-  start_daemon iperf3-warm "$NS_SRV" iperf3 -s -p "$IPERF_PORT"; sleep 0.5
+jit_seconds() { # jit_seconds PID... : CPU seconds the JVMs' JIT compilers have spent so far (jstat -compiler)
+  local p sum=0 t
+  for p in "$@"; do
+    t=$("$(dirname "$(readlink -f "/proc/$p/exe")")/jstat" -compiler "$p" 2>/dev/null | awk 'NR == 2 {print $4}')
+    sum=$(awk -v a="$sum" -v b="${t:-0}" 'BEGIN{print a + b}')
+  done
+  echo "$sum"
+}
+
+# warm_until_settled LABEL WARM_FN PID... : runs WARM_FN (traffic both ways, not measured) once, then
+# again while the JVMs' JIT compilers spent more than JIT_QUIET_S seconds during the last round, at most
+# WARMUP_MAX_ROUNDS rounds in all: a compiler still busy takes CPU from the data path and the code it
+# has not compiled yet runs slower, so a run measured then is part warm-up. Prints the rounds and the
+# compile seconds of each round; $WARMED is "rounds:compile-seconds,...".
+JIT_QUIET_S=${JIT_QUIET_S:-0.5}
+WARMUP_MAX_ROUNDS=${WARMUP_MAX_ROUNDS:-5}
+warm_until_settled() {
+  local label=$1 fn=$2 r t0 t1 d rounds=""; shift 2
+  t0=$(jit_seconds "$@")
+  for r in $(seq 1 "$WARMUP_MAX_ROUNDS"); do
+    "$fn"
+    t1=$(jit_seconds "$@"); d=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}'); t0=$t1
+    rounds="$rounds${rounds:+,}$d"
+    awk -v d="$d" -v q="$JIT_QUIET_S" 'BEGIN{exit !(d < q)}' && break
+  done
+  WARMED="$r:$rounds"
+  log "$label warmed up: $r round(s) of traffic both ways, JIT seconds per round $rounds (settled below ${JIT_QUIET_S}s, at most $WARMUP_MAX_ROUNDS rounds)"
+}
+
+rqst_warm_round() {
   timeout $((WARMUP_S + 20)) ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -p "$IPERF_PORT" -t "$WARMUP_S" -C "$IPERF_CC" >/dev/null 2>&1 || true
   timeout $((WARMUP_S + 20)) ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -p "$IPERF_PORT" -t "$WARMUP_S" -C "$IPERF_CC" -R >/dev/null 2>&1 || true
+}
+
+rqst_warm() { # the JIT compiles after a few seconds of traffic: warm up until it is done, not measured
+  start_daemon iperf3-warm "$NS_SRV" iperf3 -s -p "$IPERF_PORT"; sleep 0.5
+  warm_until_settled rqst rqst_warm_round "$(daemon_pid rqst-srv)" "$(daemon_pid rqst-cli)"
   stop_daemon iperf3-warm
 }
 
@@ -60,7 +93,8 @@ anchors_cleanup() {
 
 measure_scenario() { # measure_scenario NAME : brings NAME up, runs the anchors' measure(), leaves it up
   case $1 in
-    rqst) rqst_up; measure rqst 10.8.0.1 rqst-srv rqst-cli rqst0 ;;
+    rqst) rqst_up; measure rqst 10.8.0.1 rqst-srv rqst-cli rqst0
+          printf 'warmup_rounds_jit_s\t%s\n' "$WARMED" >>"$RUN_DIR/rqst/meta.tsv" ;;
     ovpn-tap|ovpn-tun) "$ANCHORS_DIR/openvpn.sh" up "${1#ovpn-}"; measure "$1" "$OVPN_SRV_IP" ovpn-srv ovpn-cli abovpn0 ;;
     wg-go) "$ANCHORS_DIR/wireguard-go.sh" up; measure "$1" "$WG_SRV_IP" wg-srv wg-cli abwg-c ;;
     *) die "unknown scenario $1 (rqst ovpn-tap ovpn-tun wg-go)" ;;
@@ -84,6 +118,6 @@ median_of() { awk -F'\t' -v s="$1" -v d="$2" '$1==s && $2==d && $4!="NA"{print $
 run_header() { # the lines every summary starts with
   echo "- host: $(uname -r), $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
   echo "- rqst $(git -C "$ROOT" describe --always --dirty 2>/dev/null)${RQST_ARGS:+ with $RQST_ARGS}; $(grep -h "listening on" "$RUN_DIR"/rqst/server.log 2>/dev/null | cut -d" " -f4- | head -1)"
-  echo "- iperf3: 1 TCP stream, -t $IPERF_T, $IPERF_RUNS runs per direction, interleaved, congestion control $IPERF_CC; rqst warmed up with ${WARMUP_S}s each way first"
+  echo "- iperf3: 1 TCP stream, -t $IPERF_T, $IPERF_RUNS runs per direction, interleaved, congestion control $IPERF_CC; rqst warmed up first with rounds of ${WARMUP_S}s each way until its JIT compilers spent under ${JIT_QUIET_S}s in a round (at most $WARMUP_MAX_ROUNDS rounds)"
   echo "- ping: -c $PING_COUNT -i $PING_INTERVAL on the idle tunnel; measurement method and CPU guard: the anchors' lib.sh"
 }

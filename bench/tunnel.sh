@@ -6,8 +6,9 @@
 #     rqst       rqst server/client, certificates verified, tunnel 10.8.0.0/24, TAP MTU 1280 (default)
 #     ovpn-tap   OpenVPN 2.6 dev tap (the anchors' setup), for the ratio
 #     (any other anchor scenario name is passed to the anchors' run-all.sh logic: ovpn-tun wg-go ...)
-#   Env: IPERF_CC (default cubic), IPERF_T (10), IPERF_RUNS (3), WARMUP_S (8: iperf3 seconds to warm the
-#        JIT before rqst is measured, not counted), ANCHORS_DIR (default ../shared/bench/anchors),
+#   Env: IPERF_CC (default cubic), IPERF_T (10), IPERF_RUNS (3), WARMUP_S (8: iperf3 seconds each way of a
+#        warm-up round before rqst is measured, not counted; rounds repeat until the JIT compilers spent
+#        under JIT_QUIET_S (0.5) seconds in one, at most WARMUP_MAX_ROUNDS (5)), ANCHORS_DIR (default ../shared/bench/anchors),
 #        RESULTS_DIR (default bench/results)
 #   Output: bench/results/<UTC stamp>/{summary.md,runs.tsv,<scenario>/...}; bench/results/latest -> it.
 #   Needs root; installs iperf3/openvpn/jq/bc through the anchors' install-deps.sh when missing.
