@@ -34,11 +34,12 @@ rqst_client_up() { # the client in ab-cli, 10.8.0.2/24
   start_daemon rqst-cli "$NS_CLI" sh -c "cd '$PKI/client' && exec '$ROOT/rqst' client ${RQST_ARGS:-} --address 10.8.0.2/24 --state-dir '$SCRATCH/rqst-state' vpn://rqst.bench"
 }
 
-jit_seconds() { # jit_seconds PID... : CPU seconds the JVMs' JIT compilers have spent so far (jstat -compiler)
+jit_seconds() { # jit_seconds PID... : CPU seconds the JVMs' JIT compilers have spent so far (jstat -compiler), NA if one cannot be read
   local p sum=0 t
   for p in "$@"; do
-    t=$("$(dirname "$(readlink -f "/proc/$p/exe")")/jstat" -compiler "$p" 2>/dev/null | awk 'NR == 2 {print $4}')
-    sum=$(awk -v a="$sum" -v b="${t:-0}" 'BEGIN{print a + b}')
+    t=$("$(dirname "$(readlink -f "/proc/$p/exe" 2>/dev/null)")/jstat" -compiler "$p" 2>/dev/null | awk 'NR == 2 {print $4}')
+    [[ $t =~ ^[0-9.]+$ ]] || { echo NA; return; }
+    sum=$(awk -v a="$sum" -v b="$t" 'BEGIN{print a + b}')
   done
   echo "$sum"
 }
@@ -47,7 +48,8 @@ jit_seconds() { # jit_seconds PID... : CPU seconds the JVMs' JIT compilers have 
 # again while the JVMs' JIT compilers spent more than JIT_QUIET_S seconds during the last round, at most
 # WARMUP_MAX_ROUNDS rounds in all: a compiler still busy takes CPU from the data path and the code it
 # has not compiled yet runs slower, so a run measured then is part warm-up. Prints the rounds and the
-# compile seconds of each round; $WARMED is "rounds:compile-seconds,...".
+# compile seconds of each round (NA when jstat cannot read a JVM: then all WARMUP_MAX_ROUNDS rounds run);
+# $WARMED is "rounds:compile-seconds,...".
 JIT_QUIET_S=${JIT_QUIET_S:-0.5}
 WARMUP_MAX_ROUNDS=${WARMUP_MAX_ROUNDS:-5}
 warm_until_settled() {
@@ -55,9 +57,12 @@ warm_until_settled() {
   t0=$(jit_seconds "$@")
   for r in $(seq 1 "$WARMUP_MAX_ROUNDS"); do
     "$fn"
-    t1=$(jit_seconds "$@"); d=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}'); t0=$t1
+    t1=$(jit_seconds "$@")
+    if [[ $t0 == NA || $t1 == NA ]]; then d=NA  # cannot tell: warm up the whole WARMUP_MAX_ROUNDS
+    else d=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}'); fi
+    t0=$t1
     rounds="$rounds${rounds:+,}$d"
-    awk -v d="$d" -v q="$JIT_QUIET_S" 'BEGIN{exit !(d < q)}' && break
+    [[ $d != NA ]] && awk -v d="$d" -v q="$JIT_QUIET_S" 'BEGIN{exit !(d < q)}' && break
   done
   WARMED="$r:$rounds"
   log "$label warmed up: $r round(s) of traffic both ways, JIT seconds per round $rounds (settled below ${JIT_QUIET_S}s, at most $WARMUP_MAX_ROUNDS rounds)"
