@@ -169,7 +169,7 @@ multi() {
   done
   log "multi: $MULTI_N clients up; warming up"
   local srv; srv=$(daemon_pid rqst-srv)
-  local jstat; jstat=$(dirname "$(readlink -f "/proc/$srv/exe")")/jstat
+  local jstat; jstat=$(jdk_tool "$srv" jstat)
   par_iperf() { # par_iperf <seconds> <dir> <json prefix or ->
     local t=$1 dir=$2 out=$3 rflag="" k pids=()
     [[ $dir == s2c ]] && rflag="-R"
@@ -249,6 +249,7 @@ server_cpu_per_gbit() { # server_cpu_per_gbit DIR : cores the rqst server used p
   awk -F'\t' -v d="$1" '$1=="rqst" && $2==d && $4!="NA" && $8!="NA" {c+=$8/100; g+=$4/1000}
     END{ if (g>0) printf "%.2f", c/g; else print "NA"}' "$RUN_DIR/runs.tsv"
 }
+per_gbit() { awk -v c="$1" -v m="$2" 'BEGIN{ if (c != "" && m > 0) printf "%.2f", c / (m / 1000); else print "NA"}'; } # per_gbit CORES MBIT/S
 cpu_per_gbit() { # cores used by both VPN daemons per Gbit/s carried, over all runs of a setup
   awk -F'\t' -v s="$1" '$1==s && $4!="NA" && $8!="NA" && $9!="NA" {c+=($8+$9)/100; g+=$4/1000; n++}
     END{ if (n && g>0) printf "%.2f", c/g; else print "NA"}' "$RUN_DIR/runs.tsv"
@@ -279,7 +280,7 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
     echo "- $MULTI_N clients at once ($(meta_get "$m" mode): $( [[ $(meta_get "$m" mode) == fleet ]] && echo "one load-generator JVM holding $MULTI_N VpnClients on $MULTI_LOOPS event loop$( ((MULTI_LOOPS == 1)) || echo s), each its own QUIC connection and TAP in its own namespace" || echo "$MULTI_N rqst client processes")): aggregate c2s $(meta_get "$m" agg_c2s) Mbit/s (median of runs $(meta_get "$m" agg_runs_c2s); $(meta_get "$m" clients_moving_c2s) moving, $(meta_get "$m" per_client_min_c2s)..$(meta_get "$m" per_client_max_c2s) each), s2c $(meta_get "$m" agg_s2c) Mbit/s (median of runs $(meta_get "$m" agg_runs_s2c); $(meta_get "$m" clients_moving_s2c) moving, $(meta_get "$m" per_client_min_s2c)..$(meta_get "$m" per_client_max_s2c) each); server CPU $(meta_get "$m" server_cores_c2s) / $(meta_get "$m" server_cores_s2c) cores, -Xmx$(meta_get "$m" server_xmx), heap in use at most $(meta_get "$m" server_heap_peak_mb) MB, RSS $(meta_get "$m" server_rss_mb) MB; warm-up rounds:JIT seconds per round $(meta_get "$m" warmup_rounds_jit_s)"
     # the server's own cost per bit: with one machine for everything, the clients' side takes CPU the
     # server could use, and a server below one core in a direction was not what limited that direction
-    echo "- rqst server CPU per Gbit/s carried, one client vs $MULTI_N clients: c2s $(server_cpu_per_gbit c2s) vs $(awk -v c="$(meta_get "$m" server_cores_c2s)" -v a="$(meta_get "$m" agg_c2s)" 'BEGIN{ if (a>0) printf "%.2f", c/(a/1000); else print "NA"}') cores, s2c $(server_cpu_per_gbit s2c) vs $(awk -v c="$(meta_get "$m" server_cores_s2c)" -v a="$(meta_get "$m" agg_s2c)" 'BEGIN{ if (a>0) printf "%.2f", c/(a/1000); else print "NA"}') cores"
+    echo "- rqst server CPU per Gbit/s carried, one client vs $MULTI_N clients: c2s $(server_cpu_per_gbit c2s) vs $(per_gbit "$(meta_get "$m" server_cores_c2s)" "$(meta_get "$m" agg_c2s)") cores, s2c $(server_cpu_per_gbit s2c) vs $(per_gbit "$(meta_get "$m" server_cores_s2c)" "$(meta_get "$m" agg_s2c)") cores"
   fi
   echo
   echo "| target (issue 5) | measured | |"

@@ -34,10 +34,14 @@ rqst_client_up() { # the client in ab-cli, 10.8.0.2/24
   start_daemon rqst-cli "$NS_CLI" sh -c "cd '$PKI/client' && exec '$ROOT/rqst' client ${RQST_ARGS:-} --address 10.8.0.2/24 --state-dir '$SCRATCH/rqst-state' vpn://rqst.bench"
 }
 
+jdk_tool() { # jdk_tool PID NAME : the path of the JDK tool NAME (jstat, jcmd) beside the java running as PID
+  echo "$(dirname "$(readlink -f "/proc/$1/exe" 2>/dev/null)")/$2"
+}
+
 jit_seconds() { # jit_seconds PID... : CPU seconds the JVMs' JIT compilers have spent so far (jstat -compiler), NA if one cannot be read
   local p sum=0 t
   for p in "$@"; do
-    t=$("$(dirname "$(readlink -f "/proc/$p/exe" 2>/dev/null)")/jstat" -compiler "$p" 2>/dev/null | awk 'NR == 2 {print $4}')
+    t=$("$(jdk_tool "$p" jstat)" -compiler "$p" 2>/dev/null | awk 'NR == 2 {print $4}')
     [[ $t =~ ^[0-9.]+$ ]] || { echo NA; return; }
     sum=$(awk -v a="$sum" -v b="$t" 'BEGIN{print a + b}')
   done
