@@ -20,17 +20,15 @@ import org.slf4j.LoggerFactory;
  * between the TAP and the connection and keeps the connection alive. Runs on the connection's event
  * loop, except {@link #enqueue}/{@link #submit}, which the TAP reader calls.
  */
-final class ClientSession implements ConnectionListener, FrameBatch.Target {
+final class ClientSession implements ConnectionListener, Outbound.Owner {
     private static final Logger LOG = LoggerFactory.getLogger("rqst.client");
-    static final int BATCHES_IN_FLIGHT = 4;
-
     private final VpnClient client;
     private final boolean compat;
     private final Optional<String> resume;
     final CompletableFuture<ControlMessage.Accept> accepted = new CompletableFuture<>();
     final CompletableFuture<CloseInfo> closed = new CompletableFuture<>();
     final SessionCounters counters = new SessionCounters();
-    private final FrameBatch.Pool pool = new FrameBatch.Pool(BATCHES_IN_FLIGHT, this);
+    private final Outbound outbound = new Outbound(this, counters);
     private volatile Connection connection;
     private volatile boolean carrying;
     private ScheduledFuture<?> keepalive;
@@ -38,10 +36,6 @@ final class ClientSession implements ConnectionListener, FrameBatch.Target {
     private String rejection;
     private String serverNote;
     private boolean oversizeReported;
-    /** Reader only. */
-    private FrameBatch pending;
-    /** Reader only, when it runs on this connection's loop: frames were sent and need a flush. */
-    private boolean unflushed;
 
     ClientSession(VpnClient client, boolean compat, Optional<String> resume) {
         this.client = client;
@@ -61,6 +55,7 @@ final class ClientSession implements ConnectionListener, FrameBatch.Target {
     @Override
     public void onOpen(Connection c) {
         connection = c;
+        outbound.connect(c);
         if (compat) {
             if (c.maxDatagramSize() > 0) {
                 acceptCompat(c.maxDatagramSize());
@@ -137,89 +132,34 @@ final class ClientSession implements ConnectionListener, FrameBatch.Target {
 
     // ---- TAP → server (reader thread, then event loop)
 
-    /**
-     * Reader: one frame for the server. On this connection's own loop (the TAP polled there) it is
-     * sent at once; from a reader thread it joins a batch, waiting for a free one.
-     */
+    /** Reader: one frame for the server, which owns it from here ({@link Outbound#enqueue}). */
     void enqueue(ByteBuf frame) {
-        Connection c = connection;
-        if (c.inExecutor()) {
-            unflushed = true;
-            sendOne(frame, c, c.maxDatagramSize(), c.isOpen());
-            return;
-        }
-        FrameBatch b = pending;
-        while (b == null) {
-            if (closed.isDone()) {
-                frame.release();
-                return;
-            }
-            b = pool.tryAcquire();
-            if (b == null) {
-                Thread.onSpinWait();
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
-            }
-        }
-        pending = b;
-        b.add(frame);
-        if (b.isFull()) {
-            submit();
-        }
+        outbound.enqueue(frame);
     }
 
-    /** Reader: at the end of a read, flushes what was sent inline, or hands the batch to the loop. */
+    /** Reader: at the end of a read ({@link Outbound#submit}). */
     void submit() {
-        if (unflushed) {
-            unflushed = false;
-            connection.flush();
-            return;
-        }
-        FrameBatch b = pending;
-        if (b == null) {
-            return;
-        }
-        pending = null;
-        try {
-            connection.executor().execute(b);
-        } catch (RuntimeException e) {
-            b.discard();
-        }
+        outbound.submit();
     }
 
     @Override
-    public void send(ByteBuf[] frames, int count) {
-        Connection c = connection;
-        boolean open = c.isOpen();
-        int max = c.maxDatagramSize();
-        for (int i = 0; i < count; i++) {
-            sendOne(frames[i], c, max, open);
-        }
-        if (open) {
-            c.flush();
+    public void capture(ByteBuf frame) {
+        client.capture(frame);
+    }
+
+    @Override
+    public void oversize(int len, int max) {
+        if (!oversizeReported) {
+            oversizeReported = true;
+            LOG.warn("a {}-byte frame does not fit in the server's {}-byte DATAGRAMs; such frames are dropped and counted"
+                    + " (the tunnel MTU should be {} or less)", len, max, Mtu.forDatagram(max));
         }
     }
 
-    /** On the loop: one frame to the server (counted, captured), or dropped and counted. */
-    private void sendOne(ByteBuf f, Connection c, int max, boolean open) {
-        int len = f.readableBytes();
-        if (!open) {
-            f.release();
-            return;
-        }
-        if (len > max) {
-            counters.oversize++;
-            if (!oversizeReported) {
-                oversizeReported = true;
-                LOG.warn("a {}-byte frame does not fit in the server's {}-byte DATAGRAMs; such frames are dropped and counted"
-                        + " (the tunnel MTU should be {} or less)", len, max, Mtu.forDatagram(max));
-            }
-            f.release();
-            return;
-        }
-        client.capture(f);
-        counters.framesOut++;
-        counters.bytesOut += len;
-        c.sendDatagram(f);
+    /** A client's own TAP: its reader waits for a batch rather than lose frames, while the session lasts. */
+    @Override
+    public boolean waitForBatch() {
+        return !closed.isDone();
     }
 
     /** Ends the connection because the user stops the client. */

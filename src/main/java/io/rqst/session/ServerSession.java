@@ -22,11 +22,9 @@ import org.slf4j.LoggerFactory;
  * come back in batches, and its control stream is answered. Runs on its connection's event loop,
  * except {@link #enqueue}, which the uplink reader calls.
  */
-final class ServerSession implements ConnectionListener, FrameBatch.Target {
+final class ServerSession implements ConnectionListener, Outbound.Owner {
     private static final Logger LOG = LoggerFactory.getLogger("rqst.server");
     /** Batches in flight from the uplink reader to one session. */
-    static final int BATCHES_IN_FLIGHT = 4;
-
     private final VpnServer server;
     private final Connection connection;
     final String id;
@@ -34,11 +32,7 @@ final class ServerSession implements ConnectionListener, FrameBatch.Target {
     final String user;
     private final Port<ServerSession> port;
     final SessionCounters counters = new SessionCounters();
-    private final FrameBatch.Pool pool = new FrameBatch.Pool(BATCHES_IN_FLIGHT, this);
-    /** Reader only: the batch being filled for this session in the current read. */
-    FrameBatch pending;
-    /** Reader only, when it runs on this session's loop: frames were sent and need a flush. */
-    private boolean unflushed;
+    private final Outbound outbound = new Outbound(this, counters);
     private boolean helloSeen;
     private boolean oversizeReported;
     private String closeNote;
@@ -46,6 +40,7 @@ final class ServerSession implements ConnectionListener, FrameBatch.Target {
     ServerSession(VpnServer server, Connection connection, String id, String resumeToken, String user) {
         this.server = server;
         this.connection = connection;
+        outbound.connect(connection);
         this.id = id;
         this.resumeToken = resumeToken;
         this.user = user;
@@ -62,92 +57,36 @@ final class ServerSession implements ConnectionListener, FrameBatch.Target {
 
     // ---- uplink → client (reader thread, then event loop)
 
-    /**
-     * Reader: one frame for this session, which owns it from here. On this session's own loop (the
-     * uplink polled there) it is sent at once; from a reader thread it joins a batch for the loop.
-     */
+    /** Reader: one frame for this session, which owns it from here ({@link Outbound#enqueue}). */
     void enqueue(ByteBuf frame) {
-        if (connection.inExecutor()) {
-            if (!unflushed) {
-                unflushed = true;
-                server.touched(this);
-            }
-            sendOne(frame, connection.maxDatagramSize(), connection.isOpen());
-            return;
-        }
-        FrameBatch b = pending;
-        if (b == null) {
-            b = pool.tryAcquire();
-            if (b == null) {
-                counters.queueDrops++;
-                frame.release();
-                return;
-            }
-            pending = b;
-            server.touched(this);
-        }
-        b.add(frame);
-        if (b.isFull()) {
-            submit();
+        if (outbound.enqueue(frame)) {
+            server.touched(this); // the reader's end of batch submits
         }
     }
 
-    /** Reader: at the end of a read, flushes what was sent inline, or hands the batch to the loop. */
+    /** Reader: at the end of a read ({@link Outbound#submit}). */
     void submit() {
-        if (unflushed) {
-            unflushed = false;
-            connection.flush();
-            return;
-        }
-        FrameBatch b = pending;
-        if (b == null) {
-            return;
-        }
-        pending = null;
-        try {
-            connection.executor().execute(b);
-        } catch (RuntimeException e) {
-            b.discard();
-        }
+        outbound.submit();
     }
 
     @Override
-    public void send(ByteBuf[] frames, int count) {
-        int max = connection.maxDatagramSize();
-        boolean open = connection.isOpen();
-        for (int i = 0; i < count; i++) {
-            sendOne(frames[i], max, open);
-        }
-        if (open) {
-            connection.flush();
-        }
+    public void capture(ByteBuf frame) {
+        server.capture(frame);
     }
 
-    /** On the loop: one frame to the client (counted, captured), or dropped and counted. */
-    private void sendOne(ByteBuf f, int max, boolean open) {
-        int len = f.readableBytes();
-        if (!open) {
-            f.release();
-            return;
-        }
-        if (len > max) {
-            oversize(len, max);
-            f.release();
-            return;
-        }
-        server.capture(f);
-        counters.framesOut++;
-        counters.bytesOut += len;
-        connection.sendDatagram(f);
-    }
-
-    private void oversize(int len, int max) {
-        counters.oversize++;
+    @Override
+    public void oversize(int len, int max) {
         if (!oversizeReported) {
             oversizeReported = true;
             LOG.warn("session {}: a {}-byte frame does not fit in this client's {}-byte DATAGRAMs; such frames are dropped and counted"
                     + " (lower the uplink MTU to {} or less)", id, len, max, max - TapDevice.ETHERNET_HEADER - TapDevice.VLAN_TAG);
         }
+    }
+
+    /** A server drops what one slow client cannot take rather than hold up the uplink for the others. */
+    @Override
+    public boolean waitForBatch() {
+        return false;
     }
 
     // ---- client → uplink (event loop)
