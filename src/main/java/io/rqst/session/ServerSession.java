@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerSession implements ConnectionListener, Outbound.Owner {
     private static final Logger LOG = LoggerFactory.getLogger("rqst.server");
-    /** Batches in flight from the uplink reader to one session. */
     private final VpnServer server;
     private final Connection connection;
     final String id;
