@@ -12,6 +12,8 @@
 #   and the answer (a standalone QUIC ACK shows as 1). Under load only outer packets under 400 bytes are
 #   captured (the stream's would load the CPU): the answer's outer legs are given (it is the server's first
 #   packet of 100-400 bytes after the answer), the request's are not (it can ride with stream data).
+#   CPU per idle ping: each daemon thread's time on a CPU and times scheduled in per ping (schedstat),
+#   measured before the captures; a cold path shows here as CPU time, steadier than the round trip.
 #   Needs root and python3; not part of CI (timing).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -45,6 +47,39 @@ capture() { # capture <dir> <ip> <interval> <veth capture filter, or 0 for none>
   sleep 0.5
   kill "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
+}
+
+# CPU per idle ping: each thread of the processes in both namespaces (the VPN daemons), from
+# /proc/<pid>/task/<tid>/schedstat (ns on a CPU, times scheduled in) before and after HOPS_N pings with no
+# capture running. Time the thread spent in the kernel counts too, including the other namespace's receive
+# path that a send over the veth runs inline. Threads under 1 us per ping are left out.
+schedstat_snap() {
+  local ns p t
+  for ns in "$NS_SRV" "$NS_CLI"; do
+    for p in $(ip netns pids "$ns"); do
+      for t in /proc/"$p"/task/*; do
+        printf '%s %s %s %s\n' "${t##*/}" "${ns#ab-}" "$(tr ' ' _ <"$t/comm")" "$(cut -d' ' -f1,3 "$t/schedstat")"
+      done 2>/dev/null
+    done
+  done | LC_ALL=C sort
+}
+cpu_per_ping() { # cpu_per_ping <dir> <ip> <title>
+  local d=$1 ip=$2 title=$3
+  mkdir -p "$d"
+  sleep 1
+  schedstat_snap >"$d/sched0"
+  ip netns exec "$NS_CLI" ping -c "$HOPS_N" -i "$HOPS_INTERVAL" "$ip" >"$d/ping.txt" 2>&1 || true
+  schedstat_snap >"$d/sched1"
+  echo "### $title: CPU per idle ping ($HOPS_N pings every $HOPS_INTERVAL s, no capture)"
+  echo
+  echo "round trip p50 $(grep -o 'time=[0-9.]*' "$d/ping.txt" | cut -d= -f2 | sort -g | awk '{a[NR]=$1} END{print (NR ? a[int(NR/2)+1] : "NA")}') ms"
+  echo
+  echo '| namespace | thread | CPU us per ping | times scheduled in per ping |'
+  echo '|---|---|---|---|'
+  LC_ALL=C join "$d/sched0" "$d/sched1" | awk -v n="$HOPS_N" '$2 == $6 && $3 == $7 {
+      us = ($8 - $4) / 1e3 / n; w = ($9 - $5) / n
+      if (us >= 1) printf "| %s | %s | %.0f | %.1f |\n", $2, $3, us, w }' | sort -t'|' -k4,4gr
+  echo
 }
 
 analyse() { # analyse <dir> <title>
@@ -152,6 +187,7 @@ for sc in "${sel[@]}"; do
     *) die "unknown setup $sc (rqst ovpn-tap)" ;;
   esac
   ip=$(scenario_ip "$sc")
+  cpu_per_ping "$RUN_DIR/hops-$sc/cpu" "$ip" "$sc" >>"$out"
   capture "$RUN_DIR/hops-$sc/idle" "$ip" "$HOPS_INTERVAL" udp
   analyse "$RUN_DIR/hops-$sc/idle" "$sc, idle" >>"$out"
   start_daemon iperf3-hops "$NS_SRV" iperf3 -s -p "$IPERF_PORT"; sleep 0.5
