@@ -23,6 +23,7 @@ import io.rqst.transport.EventLoops;
 import io.rqst.transport.QuicServerTransport;
 import io.rqst.transport.QuicSettings;
 import io.rqst.transport.Tls;
+import io.rqst.transport.TlsAlerts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -250,6 +251,12 @@ public final class VpnServer implements AutoCloseable {
 
         @Override
         public void refused(InetSocketAddress peer, CloseInfo why) {
+            if (why.kind() == CloseInfo.Kind.PEER && why.alert().isPresent()) {
+                // the client ended the handshake: it is this server it does not accept
+                LOG.warn("{} refused this server's TLS handshake: {} (does the client trust the CA that issued this"
+                        + " server's certificate, and connect by a name in it?)", format(peer), TlsAlerts.name(why.tlsAlert()));
+                return;
+            }
             boolean ours = why.kind() == CloseInfo.Kind.HANDSHAKE
                     || (why.kind() == CloseInfo.Kind.LOCAL && why.application() && why.code() == AppErrors.REJECTED);
             LOG.warn("refused {}: {}", format(peer), ours ? why.reason() : why.describe());

@@ -15,7 +15,9 @@ import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Makes one QUIC connection to a server. Each {@link #connect} uses a fresh UDP socket, so a
@@ -64,6 +66,7 @@ public final class QuicClientTransport {
                 return;
             }
             Channel udp = ((io.netty.channel.ChannelFuture) bf).channel();
+            AtomicReference<QuicChannel> quic = new AtomicReference<>();
             ConnectionListener wrapped = new ConnectionListener() {
                 @Override
                 public void onOpen(Connection c) {
@@ -98,7 +101,7 @@ public final class QuicClientTransport {
 
                 @Override
                 public void onClosed(CloseInfo why) {
-                    udp.close();
+                    closeAfterCurrentTask(udp, quic.get());
                     if (!result.isDone()) {
                         // the same words as the connect future's own failure below, whichever comes first
                         String message = why.kind() == CloseInfo.Kind.HANDSHAKE ? why.reason() : why.describe();
@@ -114,6 +117,7 @@ public final class QuicClientTransport {
                     .handler(new io.netty.channel.ChannelInitializer<QuicChannel>() {
                         @Override
                         protected void initChannel(QuicChannel ch) {
+                            quic.set(ch);
                             ch.pipeline().addLast(new QuicConnection(ch, tls, c -> wrapped,
                                     (c, why) -> wrapped.onClosed(why)));
                         }
@@ -127,7 +131,7 @@ public final class QuicClientTransport {
             f.addListener(cf -> {
                 if (!cf.isSuccess() && !result.isDone()) {
                     Throwable cause = cf.cause();
-                    udp.close();
+                    closeAfterCurrentTask(udp, quic.get());
                     // the server refused the handshake (e.g. a TLS alert for the ALPN): say how, so that
                     // the caller can tell a refusal from a server that is just not there
                     if (cause instanceof QuicClosedChannelException closed && closed.event() != null) {
@@ -142,6 +146,31 @@ public final class QuicClientTransport {
             });
         });
         return result;
+    }
+
+    /**
+     * Closes the QUIC channel, then its UDP socket, once the event loop has finished its current work.
+     * A handshake we refuse (the server's certificate fails our check) is reported from inside quiche's
+     * send that failed it; Netty then leaves the QUIC channel open, and a close from inside that send
+     * cannot send anything either. Closed later and in this order, the channel sends its CONNECTION_CLOSE
+     * with our TLS alert, and the server can log why it was refused; before, the socket closed first,
+     * nothing left, and the server logged an idle timeout ("nothing heard") 30 s later.
+     *
+     * @param quic the connection's QUIC channel, or null if none was created
+     */
+    private static void closeAfterCurrentTask(Channel udp, QuicChannel quic) {
+        Runnable close = () -> {
+            if (quic == null) {
+                udp.close();
+            } else {
+                quic.close().addListener(f -> udp.close());
+            }
+        };
+        try {
+            udp.eventLoop().execute(close);
+        } catch (RejectedExecutionException loopStopped) {
+            udp.close(); // the event loop has shut down: nothing can be sent any more
+        }
     }
 
     /** Why a connection attempt failed. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.channel.EventLoopGroup;
 import io.rqst.pki.ClientCertificateVerifier;
 import io.rqst.pki.SelfSigned;
+import io.rqst.pki.ServerCertificateVerifier;
 import io.rqst.transport.QuicLoopbackTest.Recorder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -98,6 +99,28 @@ class QuicRefusalTest {
         CloseInfo why = refusedWhy.get(10, TimeUnit.SECONDS);
         assertEquals(CloseInfo.Kind.HANDSHAKE, why.kind());
         assertTrue(why.reason().contains("no certificate"), why.reason());
+        assertNotNull(refusedPeer.get(), "the server reported the refused peer without its address");
+    }
+
+    @Test
+    void aClientThatRefusesTheServersCertificateIsReportedByTheServerWithTheClientsAlert() throws Exception {
+        startServer(Optional.empty());
+        // the client trusts another CA than the one that made the server's certificate
+        Tls clientTls = Tls.client(Optional.empty(),
+                Optional.of(new ServerCertificateVerifier(SelfSigned.generate("other-ca").chain(), "localhost")),
+                QuicSettings.RQST_ALPN, Optional.empty());
+        QuicClientTransport client = new QuicClientTransport(QuicSettings.defaults(), clientTls, group);
+
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> client.connect(server.localAddresses().getFirst(), "localhost", new Recorder())
+                        .toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertInstanceOf(QuicClientTransport.ConnectFailure.class, e.getCause());
+
+        // well before the server's idle timeout (30 s), which was how it learned of this refusal before
+        CloseInfo why = refusedWhy.get(10, TimeUnit.SECONDS);
+        assertEquals(CloseInfo.Kind.PEER, why.kind(), why.describe());
+        assertEquals(TlsAlerts.UNKNOWN_CA, why.tlsAlert(), why.describe());
+        assertEquals("peer refused the TLS handshake: unknown_ca", why.describe());
         assertNotNull(refusedPeer.get(), "the server reported the refused peer without its address");
     }
 }
