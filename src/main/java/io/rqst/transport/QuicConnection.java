@@ -323,10 +323,14 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     }
 
     private void refusedBeforeActive() {
-        // quiche is already closing: it sends or has received CONNECTION_CLOSE and frees the
-        // connection itself; closing the channel here would drop the alert before it leaves.
         // Reporting now rather than when the channel closes saves the closing period.
         reportClosed();
+        // quiche is already closing, with our alert (or the peer's) as the error, but it builds the
+        // CONNECTION_CLOSE only when asked to send, and nothing asked: a server that refused a client's
+        // first Initial (e.g. its ALPN) sent nothing until the client's retransmission a second later.
+        // Closing the channel asks, but not from in here: we are inside quiche's receive, where Netty's
+        // close would send nothing; after the current task it sends the close and flushes it.
+        channel.eventLoop().execute(() -> channel.close());
     }
 
     @Override
