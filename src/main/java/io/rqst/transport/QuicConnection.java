@@ -330,7 +330,11 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
         // first Initial (e.g. its ALPN) sent nothing until the client's retransmission a second later.
         // Closing the channel asks, but not from in here: we are inside quiche's receive, where Netty's
         // close would send nothing; after the current task it sends the close and flushes it.
-        channel.eventLoop().execute(() -> channel.close());
+        try {
+            channel.eventLoop().execute(() -> channel.close());
+        } catch (java.util.concurrent.RejectedExecutionException loopStopped) {
+            // the event loop is shutting down and closes its channels itself
+        }
     }
 
     @Override
