@@ -101,13 +101,14 @@ public final class QuicClientTransport {
 
                 @Override
                 public void onClosed(CloseInfo why) {
-                    closeAfterCurrentTask(udp, quic.get());
                     if (!result.isDone()) {
                         // the same words as the connect future's own failure below, whichever comes first
                         String message = why.kind() == CloseInfo.Kind.HANDSHAKE ? why.reason() : why.describe();
-                        result.completeExceptionally(new ConnectFailure(message, why, null));
+                        ConnectFailure failure = new ConnectFailure(message, why, null);
+                        closeThenReport(udp, quic.get(), () -> result.completeExceptionally(failure));
                         return; // never opened: the caller learns it from the future
                     }
+                    closeThenReport(udp, quic.get(), () -> { });
                     if (!result.isCompletedExceptionally()) {
                         listener.onClosed(why);
                     }
@@ -131,17 +132,18 @@ public final class QuicClientTransport {
             f.addListener(cf -> {
                 if (!cf.isSuccess() && !result.isDone()) {
                     Throwable cause = cf.cause();
-                    closeAfterCurrentTask(udp, quic.get());
+                    ConnectFailure failure;
                     // the server refused the handshake (e.g. a TLS alert for the ALPN): say how, so that
                     // the caller can tell a refusal from a server that is just not there
                     if (cause instanceof QuicClosedChannelException closed && closed.event() != null) {
                         CloseInfo peer = QuicConnection.peerCloseInfo(closed.event());
-                        result.completeExceptionally(new ConnectFailure(peer.describe(), peer, cause));
-                        return;
+                        failure = new ConnectFailure(peer.describe(), peer, cause);
+                    } else {
+                        String why = tls.verifier().flatMap(VerifierAdapter::lastFailure)
+                                .orElse(QuicConnection.handshakeText(cause));
+                        failure = new ConnectFailure(why, null, cause);
                     }
-                    String why = tls.verifier().flatMap(VerifierAdapter::lastFailure)
-                            .orElse(QuicConnection.handshakeText(cause));
-                    result.completeExceptionally(new ConnectFailure(why, null, cause));
+                    closeThenReport(udp, quic.get(), () -> result.completeExceptionally(failure));
                 }
             });
         });
@@ -149,27 +151,30 @@ public final class QuicClientTransport {
     }
 
     /**
-     * Closes the QUIC channel, then its UDP socket, once the event loop has finished its current work.
-     * A handshake we refuse (the server's certificate fails our check) is reported from inside quiche's
-     * send that failed it; Netty then leaves the QUIC channel open, and a close from inside that send
-     * cannot send anything either. Closed later and in this order, the channel sends its CONNECTION_CLOSE
-     * with our TLS alert, and the server can log why it was refused; before, the socket closed first,
-     * nothing left, and the server logged an idle timeout ("nothing heard") 30 s later.
+     * Closes the QUIC channel, then its UDP socket, once the event loop has finished its current work, and
+     * then runs {@code report}. A handshake we refuse (the server's certificate fails our check) is
+     * reported from inside quiche's send that failed it; Netty then leaves the QUIC channel open, and a
+     * close from inside that send cannot send anything either. Closed later and in this order, the channel
+     * sends its CONNECTION_CLOSE with our TLS alert, and the server can log why it was refused; before,
+     * the socket closed first, nothing left, and the server logged an idle timeout ("nothing heard") 30 s
+     * later. The caller learns of the failure only after that ({@code report}), so that a client that
+     * exits on it has sent its alert first.
      *
      * @param quic the connection's QUIC channel, or null if none was created
      */
-    private static void closeAfterCurrentTask(Channel udp, QuicChannel quic) {
+    private static void closeThenReport(Channel udp, QuicChannel quic, Runnable report) {
         Runnable close = () -> {
             if (quic == null) {
-                udp.close();
+                udp.close().addListener(u -> report.run());
             } else {
-                quic.close().addListener(f -> udp.close());
+                quic.close().addListener(q -> udp.close().addListener(u -> report.run()));
             }
         };
         try {
             udp.eventLoop().execute(close);
         } catch (RejectedExecutionException loopStopped) {
             udp.close(); // the event loop has shut down: nothing can be sent any more
+            report.run();
         }
     }
 
