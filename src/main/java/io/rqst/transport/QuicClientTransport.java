@@ -15,7 +15,6 @@ import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -151,31 +150,22 @@ public final class QuicClientTransport {
     }
 
     /**
-     * Closes the QUIC channel, then its UDP socket, once the event loop has finished its current work, and
-     * then runs {@code report}. A handshake we refuse (the server's certificate fails our check) is
-     * reported from inside quiche's send that failed it; Netty then leaves the QUIC channel open, and a
-     * close from inside that send cannot send anything either. Closed later and in this order, the channel
-     * sends its CONNECTION_CLOSE with our TLS alert, and the server can log why it was refused; before,
-     * the socket closed first, nothing left, and the server logged an idle timeout ("nothing heard") 30 s
-     * later. The caller learns of the failure only after that ({@code report}), so that a client that
-     * exits on it has sent its alert first.
+     * Closes the QUIC channel (after the current event loop task, see
+     * {@link QuicConnection#closeAfterCurrentTask}), then its UDP socket, then runs {@code report}. A
+     * handshake we refuse (the server's certificate fails our check) is reported from inside quiche's
+     * send, and Netty leaves the QUIC channel open: closed in this order, the channel sends its
+     * CONNECTION_CLOSE with our TLS alert and the server can log why it was refused (before, the socket
+     * closed first and the server logged an idle timeout 30 s later). The caller learns of the failure
+     * only then, so that a client that exits on it has sent its alert first.
      *
      * @param quic the connection's QUIC channel, or null if none was created
      */
     private static void closeThenReport(Channel udp, QuicChannel quic, Runnable report) {
-        Runnable close = () -> {
-            if (quic == null) {
-                udp.close().addListener(u -> report.run());
-            } else {
-                quic.close().addListener(q -> udp.close().addListener(u -> report.run()));
-            }
-        };
-        try {
-            udp.eventLoop().execute(close);
-        } catch (RejectedExecutionException loopStopped) {
-            udp.close(); // the event loop has shut down: nothing can be sent any more
+        Runnable closeUdp = () -> {
+            udp.close();
             report.run();
-        }
+        };
+        QuicConnection.closeAfterCurrentTask(quic != null ? quic : udp, closeUdp);
     }
 
     /** Why a connection attempt failed. */

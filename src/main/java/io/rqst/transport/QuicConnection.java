@@ -2,6 +2,7 @@ package io.rqst.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import javax.net.ssl.SSLEngine;
@@ -328,12 +330,23 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
         // quiche is already closing, with our alert (or the peer's) as the error, but it builds the
         // CONNECTION_CLOSE only when asked to send, and nothing asked: a server that refused a client's
         // first Initial (e.g. its ALPN) sent nothing until the client's retransmission a second later.
-        // Closing the channel asks, but not from in here: we are inside quiche's receive, where Netty's
-        // close would send nothing; after the current task it sends the close and flushes it.
+        // Closing the channel asks.
+        closeAfterCurrentTask(channel, () -> { });
+    }
+
+    /**
+     * Closes {@code ch} once its event loop has finished the task it is running, then runs {@code then}
+     * (on the loop). For a refused handshake: from inside quiche's receive or send, where refusals are
+     * reported, Netty's close sends nothing, so the CONNECTION_CLOSE with the alert would never leave;
+     * from the next task it sends it and flushes. If the loop has shut down, closes and runs {@code then}
+     * at once (nothing can be sent any more).
+     */
+    static void closeAfterCurrentTask(Channel ch, Runnable then) {
         try {
-            channel.eventLoop().execute(() -> channel.close());
-        } catch (java.util.concurrent.RejectedExecutionException loopStopped) {
-            // the event loop is shutting down and closes its channels itself
+            ch.eventLoop().execute(() -> ch.close().addListener(f -> then.run()));
+        } catch (RejectedExecutionException loopStopped) {
+            ch.close();
+            then.run();
         }
     }
 
