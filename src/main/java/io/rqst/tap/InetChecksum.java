@@ -1,6 +1,8 @@
 package io.rqst.tap;
 
 import io.netty.buffer.ByteBuf;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -52,23 +54,31 @@ public final class InetChecksum {
      * Whole longs are read in the machine's own byte order and summed; the one's complement sum does not
      * depend on byte order except that it comes out byte-swapped (RFC 1071 §2(B)), so the folded sum is
      * swapped back once at the end. Bytes past the last whole long are added big-endian.
+     *
+     * <p>The loop runs over an {@code int} index into a segment of exactly {@code length} bytes: C2
+     * compiles that shape (a counted loop whose bounds check it can hoist) into unrolled, vectorised code,
+     * about 6x faster than the same loop over a {@code long} address (measured: 45-70 against 280-470 ns
+     * per 1282-byte frame on this 2-core box). The TCP checksum of every segment split from a TSO
+     * super-frame runs through here.
      */
     private static long addAt(long address, int length) {
+        MemorySegment bytes = Memory.slice(address, length);
+        int whole = length & ~7;
         long words = 0;
-        int i = 0;
-        for (; length - i >= 8; i += 8) {
-            long v = Memory.getLong(address + i);
+        for (int i = 0; i < whole; i += 8) {
+            long v = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, i);
             words += (v >>> 32) + (v & 0xffffffffL);
         }
         long sum = fold(words);
         if (LITTLE_ENDIAN) {
             sum = ((sum & 0xff) << 8) | (sum >>> 8);
         }
+        int i = whole;
         for (; length - i >= 2; i += 2) {
-            sum += (Memory.getUnsignedByte(address + i) << 8) | Memory.getUnsignedByte(address + i + 1);
+            sum += ((bytes.get(ValueLayout.JAVA_BYTE, i) & 0xff) << 8) | (bytes.get(ValueLayout.JAVA_BYTE, i + 1) & 0xff);
         }
         if (i < length) {
-            sum += Memory.getUnsignedByte(address + i) << 8;
+            sum += (bytes.get(ValueLayout.JAVA_BYTE, i) & 0xff) << 8;
         }
         return sum;
     }

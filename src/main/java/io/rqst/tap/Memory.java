@@ -1,7 +1,6 @@
 package io.rqst.tap;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Reads at a buffer's memory address in the machine's byte order, without the bounds, reference-count and
@@ -14,11 +13,11 @@ final class Memory {
 
     private Memory() {}
 
-    static long getLong(long address) {
-        return ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, address);
-    }
-
-    static int getUnsignedByte(long address) {
-        return ALL.get(ValueLayout.JAVA_BYTE, address) & 0xff;
+    /**
+     * {@return the {@code length} bytes at {@code address} as a segment} Loops should index it with an
+     * {@code int} from 0: C2 hoists the bounds check out of such a loop and vectorises it.
+     */
+    static MemorySegment slice(long address, int length) {
+        return ALL.asSlice(address, length);
     }
 }
