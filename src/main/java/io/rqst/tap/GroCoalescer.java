@@ -212,7 +212,7 @@ final class GroCoalescer {
                 grp.headerLen, grp.segSize, tcp, 16);
         header.writerIndex(VirtioNet.HDR_LEN);
         int h = VirtioNet.HDR_LEN;
-        header.writeBytes(first, base, grp.headerLen);
+        Memory.append(header, first, base, grp.headerLen);
         if (grp.ipv6) {
             header.setShort(h + 14 + 4, l4Len);
         } else {

@@ -118,7 +118,7 @@ final class TsoSplitter {
         int i = index++;
         int o = out.writerIndex();
         if (!gso) {
-            out.writeBytes(src, start, length);
+            Memory.append(out, src, start, length);
             if (needsCsumStart >= 0) {
                 completeChecksum(out, o, length, needsCsumStart, needsCsumOffset);
             }
@@ -126,8 +126,8 @@ final class TsoSplitter {
         }
         int from = i * mss;
         int len = Math.min(mss, payloadLen - from);
-        out.writeBytes(src, start, headerLen);
-        out.writeBytes(src, start + headerLen + from, len);
+        Memory.append(out, src, start, headerLen);
+        Memory.append(out, src, start + headerLen + from, len);
         int ip = o + ipOffset;
         int tcp = o + tcpOffset;
         int l4Len = headerLen - tcpOffset + len;

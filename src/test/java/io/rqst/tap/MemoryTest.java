@@ -1,0 +1,66 @@
+package io.rqst.tap;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.Test;
+
+class MemoryTest {
+    private static ByteBuf numbered(ByteBuf b, int n) {
+        for (int i = 0; i < n; i++) {
+            b.writeByte(i * 7 + 3);
+        }
+        return b;
+    }
+
+    private static void appendsLikeWriteBytes(IntFunction<ByteBuf> srcKind, IntFunction<ByteBuf> outKind) {
+        ByteBuf src = numbered(srcKind.apply(300), 300).readerIndex(5);
+        ByteBuf out = outKind.apply(64).writeBytes(new byte[] {1, 2, 3});
+        ByteBuf expected = Unpooled.buffer().writeBytes(new byte[] {1, 2, 3}).writeBytes(src, 17, 200).writeBytes(src, 0, 1);
+        try {
+            Memory.append(out, src, 17, 200); // past out's capacity of 64: it grows as writeBytes would
+            Memory.append(out, src, 0, 1);
+            Memory.append(out, src, 300, 0);
+            assertArrayEquals(ByteBufUtil.getBytes(expected), ByteBufUtil.getBytes(out));
+            assertEquals(5, src.readerIndex(), "src indexes untouched");
+            assertEquals(300, src.writerIndex());
+        } finally {
+            src.release();
+            out.release();
+            expected.release();
+        }
+    }
+
+    @Test
+    void copiesBetweenDirectBuffersAsWriteBytesDoes() {
+        appendsLikeWriteBytes(Unpooled::directBuffer, Unpooled::directBuffer);
+        appendsLikeWriteBytes(PooledByteBufAllocator.DEFAULT::directBuffer, Unpooled::directBuffer);
+    }
+
+    @Test
+    void fallsBackForHeapBuffers() {
+        appendsLikeWriteBytes(Unpooled::buffer, Unpooled::directBuffer);
+        appendsLikeWriteBytes(Unpooled::directBuffer, Unpooled::buffer);
+    }
+
+    @Test
+    void refusesARangeOutsideTheSource() {
+        ByteBuf src = numbered(Unpooled.directBuffer(16, 16), 16);
+        ByteBuf out = Unpooled.directBuffer(64);
+        try {
+            assertThrows(IndexOutOfBoundsException.class, () -> Memory.append(out, src, 10, 7));
+            assertThrows(IndexOutOfBoundsException.class, () -> Memory.append(out, src, -1, 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> Memory.append(out, src, 0, -1));
+            assertEquals(0, out.writerIndex(), "nothing written on a refused range");
+        } finally {
+            src.release();
+            out.release();
+        }
+    }
+}
