@@ -31,16 +31,18 @@ final class Memory {
      * allocates for each copy, two per TSO segment.
      */
     static void append(ByteBuf out, ByteBuf src, int from, int length) {
-        if (out.hasMemoryAddress() && src.hasMemoryAddress()) {
+        if (src.hasMemoryAddress()) {
             if (from < 0 || length < 0 || from > src.capacity() - length) {
                 throw new IndexOutOfBoundsException(length + " bytes at " + from + " of a buffer of " + src.capacity());
             }
-            out.ensureWritable(length);
-            int at = out.writerIndex();
-            MemorySegment.copy(ALL, src.memoryAddress() + from, ALL, out.memoryAddress() + at, length);
-            out.writerIndex(at + length);
-        } else {
-            out.writeBytes(src, from, length);
+            out.ensureWritable(length); // first: growing may move out's memory
+            if (out.hasMemoryAddress()) {
+                int at = out.writerIndex();
+                MemorySegment.copy(ALL, src.memoryAddress() + from, ALL, out.memoryAddress() + at, length);
+                out.writerIndex(at + length);
+                return;
+            }
         }
+        out.writeBytes(src, from, length);
     }
 }

@@ -50,6 +50,12 @@ class MemoryTest {
     }
 
     @Test
+    void aTargetThatStopsHavingOneAddressWhenItGrowsGetsACorrectCopy() {
+        // a composite of one direct buffer has an address until growing adds a second component
+        appendsLikeWriteBytes(Unpooled::directBuffer, n -> Unpooled.compositeBuffer().addComponent(true, Unpooled.directBuffer(n, n)));
+    }
+
+    @Test
     void refusesARangeOutsideTheSource() {
         ByteBuf src = numbered(Unpooled.directBuffer(16, 16), 16);
         ByteBuf out = Unpooled.directBuffer(64);
