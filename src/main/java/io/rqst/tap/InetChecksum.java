@@ -19,9 +19,7 @@ public final class InetChecksum {
      */
     public static long add(long sum, ByteBuf buf, int from, int length) {
         if (buf.hasMemoryAddress()) {
-            if (from < 0 || length < 0 || from > buf.capacity() - length) {
-                throw new IndexOutOfBoundsException("checksum of " + length + " bytes at " + from + " in a buffer of " + buf.capacity());
-            }
+            Memory.checkRange(buf, from, length);
             return sum + addAt(buf.memoryAddress() + from, length);
         }
         int i = from;

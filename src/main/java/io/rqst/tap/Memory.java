@@ -24,6 +24,18 @@ final class Memory {
     }
 
     /**
+     * Checks that {@code length} bytes at absolute index {@code from} lie within {@code buf}'s capacity, as a
+     * {@code ByteBuf} checks each access, once for a range read by address.
+     *
+     * @throws IndexOutOfBoundsException naming the range and the capacity
+     */
+    static void checkRange(ByteBuf buf, int from, int length) {
+        if (from < 0 || length < 0 || from > buf.capacity() - length) {
+            throw new IndexOutOfBoundsException(length + " bytes at " + from + " of a buffer of " + buf.capacity());
+        }
+    }
+
+    /**
      * Appends {@code length} bytes of {@code src} from absolute index {@code from} at {@code out}'s writer
      * index, as {@code out.writeBytes(src, from, length)} does, indexes of {@code src} untouched. Between two
      * buffers with memory addresses (our TAP buffers) it is one memory copy: Netty, which does not use
@@ -32,9 +44,7 @@ final class Memory {
      */
     static void append(ByteBuf out, ByteBuf src, int from, int length) {
         if (src.hasMemoryAddress()) {
-            if (from < 0 || length < 0 || from > src.capacity() - length) {
-                throw new IndexOutOfBoundsException(length + " bytes at " + from + " of a buffer of " + src.capacity());
-            }
+            checkRange(src, from, length);
             out.ensureWritable(length); // first: growing may move out's memory
             if (out.hasMemoryAddress()) {
                 int at = out.writerIndex();
