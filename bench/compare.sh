@@ -13,7 +13,7 @@
 #        PING_N (100) FIRST_RUNS (5)
 #        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (1) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
 #        SETUPS ("rqst ovpn-tap wg-go"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
-#        RQST_ARGS (options for every rqst server and client, e.g. "--rx-aqm on"; named in the summary)
+#        RQST_ARGS (options for every rqst server and client, the fleet's clients too, e.g. "--rx-aqm on"; named in the summary)
 #   Needs root; uses the anchors' namespaces ab-srv/ab-cli and ab-rq1..N; removes all of them on exit.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -145,9 +145,11 @@ multi() {
     (cd "$ROOT" && JAVA_HOME=${JAVA_BIN%/bin/java} MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow" mvn -B -q test-compile >"$d/test-compile.log" 2>&1) \
       || { tail -20 "$d/test-compile.log" >&2; die "multi: cannot compile the load generator (mvn test-compile)"; }
     multi_ns f 10.97.0   # ab-rqf: where the fleet's UDP sockets live
+    # the launcher's JIT options (it does not start the fleet) and RQST_ARGS, as every rqst client gets them
+    local jit; jit=$("$ROOT/rqst" jvm-options | sed "s/.*/'&'/" | tr '\n' ' ') || die "multi: rqst jvm-options failed"
     start_daemon rqst-fleet ab-rqf sh -c "cd '$PKI/client' && exec '$JAVA_BIN' --enable-native-access=ALL-UNNAMED \
-      -Dio.netty.leakDetection.level=disabled -Djava.library.path='$ROOT/target/native' -Xmx512m \
-      -cp '$ROOT/target/rqst.jar:$ROOT/target/test-classes' io.rqst.bench.ClientFleet $MULTI_N vpn://rqst.bench rqf '$SCRATCH/rqst-state-fleet' $MULTI_LOOPS"
+      -Dio.netty.leakDetection.level=disabled -Djava.library.path='$ROOT/target/native' -Xmx512m $jit \
+      -cp '$ROOT/target/rqst.jar:$ROOT/target/test-classes' io.rqst.bench.ClientFleet $MULTI_N vpn://rqst.bench rqf '$SCRATCH/rqst-state-fleet' $MULTI_LOOPS ${RQST_ARGS:-}"
     for i in $(seq 1 "$MULTI_N"); do
       local tap=""
       for _ in $(seq 1 300); do ip -n ab-rqf link show "rqf$i" >/dev/null 2>&1 && { tap=1; break; }; sleep 0.1; done

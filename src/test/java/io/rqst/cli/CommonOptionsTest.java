@@ -6,17 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.rqst.transport.QuicSettings;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The options both sides take, as the transport receives them. */
 class CommonOptionsTest {
     static QuicSettings quic(String... args) {
-        CommonOptions o = new CommonOptions();
-        CommandSpec spec = CommandSpec.create();
-        o.addTo(spec);
-        new CommandLine(spec).parseArgs(args);
-        return o.quic();
+        return new ParsedCommonOptions(args).quic();
     }
 
     // Promise: the receive-queue CoDel is off unless asked for; --rx-aqm on gives the suggested values,
