@@ -7,6 +7,7 @@ import io.rqst.transport.AppErrors;
 import io.rqst.transport.CloseInfo;
 import io.rqst.transport.Connection;
 import io.rqst.transport.ConnectionListener;
+import io.rqst.transport.ConnectionStats;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +29,8 @@ final class ClientSession implements ConnectionListener, Outbound.Owner {
     final CompletableFuture<ControlMessage.Accept> accepted = new CompletableFuture<>();
     final CompletableFuture<CloseInfo> closed = new CompletableFuture<>();
     final SessionCounters counters = new SessionCounters();
+    /** QUIC's counters when the connection closed (event loop; read after {@link #closed} completed). */
+    private volatile ConnectionStats finalStats;
     private final Outbound outbound = new Outbound(this, counters);
     private volatile Connection connection;
     private volatile boolean carrying;
@@ -179,6 +182,13 @@ final class ClientSession implements ConnectionListener, Outbound.Owner {
         if (keepalive != null) {
             keepalive.cancel(false);
         }
+        finalStats = connection.statsNow().orElse(null);
         closed.complete(why);
+    }
+
+    /** The counters of this session for a log line: frames, and QUIC's packets once the connection closed. */
+    String summary() {
+        ConnectionStats s = finalStats;
+        return counters.summary() + (s == null ? "" : "; " + s.describe());
     }
 }

@@ -193,7 +193,8 @@ final class ServerSession implements ConnectionListener, Outbound.Owner {
         server.hub().removeSession(port);
         server.removed(this);
         String reason = closeNote != null ? closeNote : why.describe();
-        LOG.info("session {} closed: {} ({}, {})", id, reason, user, counters.summary());
+        LOG.info("session {} closed: {} ({}, {}{})", id, reason, user, counters.summary(),
+                connection.statsNow().map(s -> "; " + s.describe()).orElse(""));
     }
 
     Optional<String> userName() {

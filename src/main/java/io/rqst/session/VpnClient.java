@@ -222,6 +222,7 @@ public final class VpnClient implements AutoCloseable {
             CloseInfo why = awaitClosed(session);
             current = null;
             if (why == null || stopRequested.isDone()) {
+                LOG.info("disconnected from {}: session {} ({})", config.server(), accept.session(), session.summary());
                 return;
             }
             Optional<String> fatal = session.serverReason().isPresent() && Verdicts.fatal(why, config.quic().alpn()).isPresent()
@@ -232,7 +233,7 @@ public final class VpnClient implements AutoCloseable {
             }
             Duration d = backoff.next();
             LOG.warn("connection lost ({}; {}): reconnecting in {}s", session.serverReason().orElse(why.describe()),
-                    session.counters.summary(), secs(d));
+                    session.summary(), secs(d));
             if (waitOrStop(d)) {
                 return;
             }

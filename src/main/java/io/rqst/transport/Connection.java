@@ -58,6 +58,18 @@ public interface Connection {
     /** True until the connection is closed or lost. */
     boolean isOpen();
 
-    /** Transport statistics (loss, RTT, congestion window), collected on the connection's thread. */
+    /**
+     * Transport statistics (loss, RTT, congestion window), collected on the connection's thread. Once the
+     * connection has closed: its final counters, RTT unknown (zero).
+     */
     CompletionStage<ConnectionStats> stats();
+
+    /**
+     * {@link #stats()} if they are at hand without waiting, as they are when called on {@link #executor()}'s
+     * thread (also from {@link ConnectionListener#onClosed}); empty otherwise or if they failed.
+     */
+    default java.util.Optional<ConnectionStats> statsNow() {
+        java.util.concurrent.CompletableFuture<ConnectionStats> f = stats().toCompletableFuture();
+        return f.isDone() && !f.isCompletedExceptionally() ? java.util.Optional.ofNullable(f.join()) : java.util.Optional.empty();
+    }
 }

@@ -225,6 +225,10 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
                 return;
             }
             QuicConnectionStats s = (QuicConnectionStats) f.getNow();
+            if (s == null) { // closed before quiche had a connection
+                result.completeExceptionally(new IllegalStateException("no statistics: the connection never started"));
+                return;
+            }
             channel.collectPathStats(0).addListener(pf -> {
                 Duration rtt = Duration.ZERO;
                 long cwnd = 0;
