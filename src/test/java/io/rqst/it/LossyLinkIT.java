@@ -73,7 +73,9 @@ class LossyLinkIT {
         MatchResult disconnected = client.awaitLog(Pattern.compile("disconnected from \\S+: session " + session
                 + " \\(.*; QUIC (\\d+) packets sent, (\\d+) lost"), Duration.ofSeconds(1));
         assertLossCounted("client", disconnected, client);
-        System.out.println("LossyLinkIT: nftables dropped " + dropped + "; " + closed.group() + " | " + disconnected.group());
+        System.out.println("LossyLinkIT: nftables dropped " + dropped + " packets\n"
+                + String.join("\n", VpnBed.lines(server.log(), Pattern.compile("session " + session + " closed"))) + "\n"
+                + String.join("\n", VpnBed.lines(client.log(), Pattern.compile("disconnected from"))));
     }
 
     /** Drops {@link #LOSS_PERCENT} % of UDP packets leaving and entering namespace {@code ns}. */
