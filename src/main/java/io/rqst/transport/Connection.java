@@ -5,6 +5,7 @@ import io.rqst.control.ControlMessage;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -68,8 +69,8 @@ public interface Connection {
      * {@link #stats()} if they are at hand without waiting, as they are when called on {@link #executor()}'s
      * thread (also from {@link ConnectionListener#onClosed}); empty otherwise or if they failed.
      */
-    default java.util.Optional<ConnectionStats> statsNow() {
-        java.util.concurrent.CompletableFuture<ConnectionStats> f = stats().toCompletableFuture();
-        return f.isDone() && !f.isCompletedExceptionally() ? java.util.Optional.ofNullable(f.join()) : java.util.Optional.empty();
+    default Optional<ConnectionStats> statsNow() {
+        CompletableFuture<ConnectionStats> f = stats().toCompletableFuture();
+        return f.isDone() && !f.isCompletedExceptionally() ? Optional.ofNullable(f.join()) : Optional.empty();
     }
 }

@@ -1,6 +1,7 @@
 package io.rqst.transport;
 
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * A snapshot of one connection's transport counters.
@@ -26,11 +27,11 @@ public record ConnectionStats(long packetsSent, long packetsReceived, long packe
     public String describe() {
         StringBuilder b = new StringBuilder("QUIC ").append(packetsSent).append(" packets sent, ").append(packetsLost).append(" lost");
         if (packetsLost > 0 && packetsSent > 0) {
-            b.append(String.format(java.util.Locale.ROOT, " (%.1f %%)", 100.0 * packetsLost / packetsSent));
+            b.append(String.format(Locale.ROOT, " (%.1f %%)", 100.0 * packetsLost / packetsSent));
         }
         b.append(", ").append(packetsReceived).append(" received");
         if (rtt.isPositive()) {
-            b.append(String.format(java.util.Locale.ROOT, ", rtt %.2f ms", rtt.toNanos() / 1e6));
+            b.append(String.format(Locale.ROOT, ", rtt %.2f ms", rtt.toNanos() / 1e6));
         }
         return b.toString();
     }
