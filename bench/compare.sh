@@ -86,10 +86,31 @@ latency() {
   log "$sc latency: $(tr '\n' ' ' <"$d/latency.tsv")"
 }
 
+# tunnel_loss : when the one-client phase's client has stopped, the frames each end says it sent and the
+# other says it received (their "closed" / "disconnected" lines), and QUIC's lost packets, into rqst/meta.tsv.
+# A frame sent but not received was lost on the way: in quiche's full datagram queue at the sender (Netty then
+# discards the rest of that flush, uncounted), in a lost QUIC packet, or at the receiver.
+tunnel_loss() {
+  local d=$RUN_DIR/rqst cli srv
+  cli=$(grep -h "INFO disconnected from" "$SCRATCH/logs/rqst-cli.out" 2>/dev/null | tail -1)
+  srv=$(grep -h "INFO session .* closed: " "$SCRATCH/logs/rqst-srv.out" 2>/dev/null | tail -1)
+  [[ -n $cli && -n $srv ]] || { log "tunnel loss: no closing lines in the logs"; return 0; }
+  frames() { sed -n "s/.*[ (]$1 \([0-9]*\) frames\/.*/\1/p" <<<"$2"; }
+  quic() { sed -n "s/.*QUIC \([0-9]*\) packets sent, \([0-9]*\) lost.*/\\$1/p" <<<"$2"; }
+  {
+    printf 'tunnel_c2s_sent\t%s\ntunnel_c2s_received\t%s\n' "$(frames out "$cli")" "$(frames in "$srv")"
+    printf 'tunnel_s2c_sent\t%s\ntunnel_s2c_received\t%s\n' "$(frames out "$srv")" "$(frames in "$cli")"
+    printf 'quic_cli_sent\t%s\nquic_cli_lost\t%s\n' "$(quic 1 "$cli")" "$(quic 2 "$cli")"
+    printf 'quic_srv_sent\t%s\nquic_srv_lost\t%s\n' "$(quic 1 "$srv")" "$(quic 2 "$srv")"
+  } >>"$d/meta.tsv"
+  log "tunnel loss: client: $cli; server: $srv"
+}
+
 # first_ping : ms from starting `rqst client` to its first answered ping (server already up)
 first_ping() {
   local d=$RUN_DIR/rqst r; : >"$d/first-ping.txt"
   stop_daemon rqst-cli
+  tunnel_loss
   for r in $(seq 1 "$FIRST_RUNS"); do
     sleep 1; wait_quiet >/dev/null
     local t0 t1 ok=""
@@ -277,6 +298,9 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
   fp=$(median3 <"$RUN_DIR/rqst/first-ping.txt")
   echo "- first ping after client start, ms: $(tr '\n' ' ' <"$RUN_DIR/rqst/first-ping.txt")(median $fp)"
   echo "- rqst (one client) warm-up rounds:JIT seconds per round: $(meta_get "$RUN_DIR/rqst/meta.tsv" warmup_rounds_jit_s)"
+  m=$RUN_DIR/rqst/meta.tsv
+  lost_pct() { awk -v s="$1" -v r="$2" 'BEGIN{ if (s > 0 && r != "") printf "%d of %d frames (%.2f %%)", s - r, s, 100 * (s - r) / s; else print "NA"}'; }
+  echo "- rqst (one client) frames lost inside the tunnel over its whole phase (warm-up, runs, loaded pings; each end's count when the client stopped): c2s $(lost_pct "$(meta_get "$m" tunnel_c2s_sent)" "$(meta_get "$m" tunnel_c2s_received)"), s2c $(lost_pct "$(meta_get "$m" tunnel_s2c_sent)" "$(meta_get "$m" tunnel_s2c_received)"); QUIC packets declared lost: client $(meta_get "$m" quic_cli_lost) of $(meta_get "$m" quic_cli_sent), server $(meta_get "$m" quic_srv_lost) of $(meta_get "$m" quic_srv_sent) (a lost packet held one full-size frame or a few small ones; frames lost beyond those were dropped at the sender, where quiche's datagram queue was full)"
   m=$RUN_DIR/rqst-multi/multi.tsv
   if [[ -f $m ]]; then
     echo "- $MULTI_N clients at once ($(meta_get "$m" mode): $( [[ $(meta_get "$m" mode) == fleet ]] && echo "one load-generator JVM holding $MULTI_N VpnClients on $MULTI_LOOPS event loop$( ((MULTI_LOOPS == 1)) || echo s), each its own QUIC connection and TAP in its own namespace" || echo "$MULTI_N rqst client processes")): aggregate c2s $(meta_get "$m" agg_c2s) Mbit/s (median of runs $(meta_get "$m" agg_runs_c2s); $(meta_get "$m" clients_moving_c2s) moving, $(meta_get "$m" per_client_min_c2s)..$(meta_get "$m" per_client_max_c2s) each), s2c $(meta_get "$m" agg_s2c) Mbit/s (median of runs $(meta_get "$m" agg_runs_s2c); $(meta_get "$m" clients_moving_s2c) moving, $(meta_get "$m" per_client_min_s2c)..$(meta_get "$m" per_client_max_s2c) each); server CPU $(meta_get "$m" server_cores_c2s) / $(meta_get "$m" server_cores_s2c) cores, -Xmx$(meta_get "$m" server_xmx), heap in use at most $(meta_get "$m" server_heap_peak_mb) MB, RSS $(meta_get "$m" server_rss_mb) MB; warm-up rounds:JIT seconds per round $(meta_get "$m" warmup_rounds_jit_s)"
