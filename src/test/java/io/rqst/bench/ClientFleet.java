@@ -5,6 +5,7 @@ import io.rqst.config.VpnUrl;
 import io.rqst.hostnet.HostNets;
 import io.rqst.pki.Identity;
 import io.rqst.pki.Pem;
+import io.rqst.pki.PkiException;
 import io.rqst.pki.ServerCertificateVerifier;
 import io.rqst.session.VpnClient;
 import io.rqst.transport.EventLoops;
@@ -48,14 +49,32 @@ public final class ClientFleet {
         String prefix = args[2];
         Path state = Path.of(args[3]);
         int loops = args.length >= 5 ? Integer.parseInt(args[4]) : 0;
-        ParsedCommonOptions options = new ParsedCommonOptions(Arrays.copyOfRange(args, Math.min(5, args.length), args.length));
+        String[] optionArgs = Arrays.copyOfRange(args, Math.min(5, args.length), args.length);
+        ParsedCommonOptions options;
+        QuicSettings quic;
+        try {
+            options = new ParsedCommonOptions(optionArgs);
+            quic = options.quic();
+        } catch (RuntimeException e) { // picocli's ParameterException, or a value the CLI refuses
+            System.err.println("ClientFleet: options " + String.join(" ", optionArgs) + ": " + e.getMessage()
+                    + " (the fleet takes only the options both rqst server and client take, e.g. --rx-aqm on)");
+            System.exit(2);
+            return;
+        }
         List<EventLoopGroup> shared = new ArrayList<>();
         for (int i = 0; i < loops; i++) {
             shared.add(EventLoops.group(1, "fleet-loop-" + i));
         }
-        Identity id = Identity.load(Path.of("client.key"), Path.of("client.crt"));
-        X509TrustManager verifier = new ServerCertificateVerifier(Pem.readCertificates(Path.of("ca.crt")), server.tlsName());
-        QuicSettings quic = options.quic();
+        Identity id;
+        X509TrustManager verifier;
+        try {
+            id = Identity.load(Path.of("client.key"), Path.of("client.crt"));
+            verifier = new ServerCertificateVerifier(Pem.readCertificates(Path.of("ca.crt")), server.tlsName());
+        } catch (PkiException e) {
+            System.err.println("ClientFleet: " + e.getMessage() + " (run it in a directory holding ca.crt, client.crt and client.key)");
+            System.exit(2);
+            return;
+        }
         List<VpnClient> clients = new ArrayList<>();
         CountDownLatch done = new CountDownLatch(n);
         for (int i = 1; i <= n; i++) {
