@@ -43,7 +43,7 @@ final class CommonOptions {
                 .defaultValue("off")
                 .description("Keep this end's receive queue short when its CPU cannot keep up (CoDel): a ping under a full-speed "
                         + "transfer waits about a third as long, but many clients saturating a server lose throughput. "
-                        + "on = 500us/5ms (default: ${DEFAULT-VALUE})."),
+                        + "on = 500us/5ms; on a path with a longer round trip both grow with it (default: ${DEFAULT-VALUE})."),
                 String.class, () -> rxAqm, v -> rxAqm = v));
         spec.addOption(Specs.option(OptionSpec.builder("-v", "--verbose").description("Log debug details."),
                 boolean.class, () -> verbose, v -> verbose = v));

@@ -16,8 +16,8 @@ public final class CoDel {
     /** RFC 8289 section 4.4: re-entering the dropping state this soon after leaving it resumes the count. */
     static final int RFC8289_RESUME_INTERVALS = 16;
 
-    private final long targetNanos;
-    private final long intervalNanos;
+    private long targetNanos;
+    private long intervalNanos;
     private long firstAboveTime;
     private long dropNext;
     private int count;
@@ -30,11 +30,30 @@ public final class CoDel {
      * @param intervalNanos how long a standing queue may last before the first drop; about a round trip
      */
     public CoDel(long targetNanos, long intervalNanos) {
+        retune(targetNanos, intervalNanos);
+    }
+
+    /**
+     * New target and interval from the next dequeue on, e.g. when the round trip of the flows through the
+     * queue turns out longer than assumed (RFC 8289 section 4.2: the interval should be "on the order of the
+     * worst-case RTT through the bottleneck"). The state (dropping or not, the count) carries over.
+     */
+    public void retune(long targetNanos, long intervalNanos) {
         if (targetNanos <= 0 || intervalNanos <= targetNanos) {
             throw new IllegalArgumentException("CoDel needs 0 < target < interval, got " + targetNanos + " / " + intervalNanos + " ns");
         }
         this.targetNanos = targetNanos;
         this.intervalNanos = intervalNanos;
+    }
+
+    /** The current target (ns). */
+    public long targetNanos() {
+        return targetNanos;
+    }
+
+    /** The current interval (ns). */
+    public long intervalNanos() {
+        return intervalNanos;
     }
 
     /**

@@ -67,8 +67,15 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     private boolean closedReported;
     /** The peer's address as last seen: the channel forgets it once closed, and a refusal is reported after that. */
     private InetSocketAddress lastRemote;
+    /** Whether this connection's round trip goes to its event loop's receive-queue CoDel ({@code --rx-aqm}). */
+    private final boolean sampleRoundTrips;
+    private long nextRoundTripSample;
+    /** The lowest of QUIC's smoothed round trips sampled so far (ns); 0 before the first. */
+    private long minRoundTrip;
 
-    QuicConnection(QuicChannel channel, Tls tls, Activation activation, Refusal refusal) {
+    /** With {@code receiveAqm}, the transport runs CoDel on its receive queues: tell it the round trip. */
+    QuicConnection(QuicChannel channel, Tls tls, Activation activation, Refusal refusal, boolean receiveAqm) {
+        this.sampleRoundTrips = receiveAqm;
         this.channel = channel;
         this.tls = tls;
         this.activation = activation;
@@ -300,8 +307,37 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (listener != null) {
             listener.onReadComplete();
+            if (sampleRoundTrips) {
+                sampleRoundTrip();
+            }
         }
         ctx.fireChannelReadComplete();
+    }
+
+    /** QUIC's round trip is sampled for the receive queue's CoDel at most this often, while packets arrive. */
+    static final long ROUND_TRIP_SAMPLE_NANOS = 1_000_000_000L;
+
+    /**
+     * Tells the event loop's receive-queue CoDel (if it has one) this connection's minimum round trip, so that
+     * its interval is no shorter than the round trip ({@link ReceiveQueueAqm}). The first sample comes right
+     * after the handshake, while the path is still quiet; later ones only lower it.
+     */
+    private void sampleRoundTrip() {
+        long now = System.nanoTime();
+        if (minRoundTrip != 0 && now - nextRoundTripSample < 0) {
+            return;
+        }
+        nextRoundTripSample = now + ROUND_TRIP_SAMPLE_NANOS;
+        if (!ReceiveQueueAqm.onThisLoop()) {
+            return; // not available on this loop's sockets (NIO), or its first burst is still being read
+        }
+        channel.collectPathStats(0).addListener(f -> {
+            if (f.isSuccess() && f.getNow() instanceof QuicConnectionPathStats p && p.rtt() > 0
+                    && (minRoundTrip == 0 || p.rtt() < minRoundTrip) && active) {
+                minRoundTrip = p.rtt();
+                ReceiveQueueAqm.roundTrip(this, minRoundTrip);
+            }
+        });
     }
 
     @Override
@@ -380,6 +416,13 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
         closedReported = true;
         CloseInfo why = closeInfo();
         active = false;
+        if (minRoundTrip != 0) {
+            if (inExecutor()) {
+                ReceiveQueueAqm.forget(this);
+            } else {
+                channel.eventLoop().execute(() -> ReceiveQueueAqm.forget(this)); // the loop's CoDel is the loop's own
+            }
+        }
         if (listener != null) {
             listener.onClosed(why);
         } else {

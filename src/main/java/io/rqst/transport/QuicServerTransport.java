@@ -83,7 +83,7 @@ public final class QuicServerTransport implements AutoCloseable {
                     @Override
                     protected void initChannel(QuicChannel ch) {
                         ch.pipeline().addLast(new QuicConnection(ch, tls, acceptor::accept,
-                                (c, why) -> acceptor.refused(c.remoteAddress(), why)));
+                                (c, why) -> acceptor.refused(c.remoteAddress(), why), s.receiveAqm() != null));
                     }
                 })
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {

@@ -37,7 +37,8 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     /**
      * CoDel parameters of {@code --rx-aqm on}: 500 us target, 5 ms interval; a
      * ping under one TCP stream measured 1.6 ms p50 with these, 2.3 with 1/10 ms, 3.5 with 2/20 ms (RFC 8289's
-     * 5/100 ms suit Internet routers, not a queue whose bottleneck is this host's CPU).
+     * 5/100 ms suit Internet routers, not a queue whose bottleneck is this host's CPU). A floor: on a path
+     * with a longer round trip, the interval grows to it and the target with it ({@link ReceiveQueueAqm}).
      */
     public static final Aqm SUGGESTED_RECEIVE_AQM = new Aqm(Duration.ofNanos(500_000), Duration.ofMillis(5));
 

@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * sent 230 Mbit/s instead of 445, because sixteen senders each slowed by one drop barely lower the load and
  * CoDel drops ever faster. Hence off by default.
  *
+ * <p>The configured interval is a floor: the loop's QUIC connections tell it their minimum round trip
+ * ({@link #roundTrip}), and the interval grows to the longest of them, the target with it (see {@link Shared}),
+ * so that a sender a long round trip away is not dropped from again before it could have slowed down.
+ *
  * <p>A burst that left the socket empty never counts as a standing queue (RFC 8289's rule that a queue of
  * one packet is never dropped from), and a wake-up that read nothing is not a sample: the kernel's timestamp
  * is then the previous packet's.
@@ -68,14 +72,61 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
      */
     private static final io.netty.util.concurrent.FastThreadLocal<Shared> PER_LOOP = new io.netty.util.concurrent.FastThreadLocal<>();
 
-    /** One event loop's CoDel and the drop it owes. */
+    /**
+     * One event loop's CoDel, the drop it owes, and the round trips of the connections it serves.
+     *
+     * <p>The configured target and interval are a floor. CoDel's interval should be about the round trip of
+     * the flows through the queue (RFC 8289 section 4.2): a sender hears of a drop one round trip later, so
+     * with an interval much shorter than that CoDel keeps dropping while the first drop is still on its way.
+     * On a 40 ms path with the server's CPU the bottleneck, {@code on} (500us/5ms) halved one TCP stream
+     * (81-87 against 173-208 Mbit/s) after a handful of drops (bench/RESULTS.md, 2026-11-23 05:30). So the
+     * interval follows the longest minimum round trip of the connections on the loop, and the target keeps
+     * its configured share of the interval.
+     */
     static final class Shared {
         final CoDel codel;
+        private final long floorTarget;
+        private final long floorInterval;
+        private final java.util.Map<Object, Long> roundTrips = new java.util.IdentityHashMap<>();
         private int dropsPending;
         private long dropped;
 
         Shared(CoDel codel) {
             this.codel = codel;
+            this.floorTarget = codel.targetNanos();
+            this.floorInterval = codel.intervalNanos();
+        }
+
+        /**
+         * The minimum round trip seen so far by the connection {@code key} on this loop (ns, from QUIC's RTT
+         * samples). Returns true if CoDel's interval changed.
+         */
+        boolean roundTrip(Object key, long nanos) {
+            if (nanos <= 0) {
+                return false;
+            }
+            Long old = roundTrips.put(key, nanos);
+            return (old == null || old != nanos) && retune();
+        }
+
+        /** The connection {@code key} has gone; returns true if CoDel's interval changed. */
+        boolean forget(Object key) {
+            return roundTrips.remove(key) != null && retune();
+        }
+
+        private boolean retune() {
+            long rtt = 0;
+            for (long r : roundTrips.values()) {
+                rtt = Math.max(rtt, r);
+            }
+            long interval = Math.max(floorInterval, (rtt + MS - 1) / MS * MS); // whole ms: no retuning on every sample
+            if (interval == codel.intervalNanos()) {
+                return false;
+            }
+            // the target keeps its share of the interval (RFC 8289 section 4.3: 5-10 % of it)
+            long target = Math.max(floorTarget, (long) ((double) floorTarget / floorInterval * interval));
+            codel.retune(target, interval);
+            return true;
         }
 
         /** One burst's sample ({@code sojourn} 0: the burst emptied its socket); a drop is owed if CoDel says so. */
@@ -99,6 +150,44 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
         long dropped() {
             return dropped;
         }
+    }
+
+    private static final long MS = 1_000_000L;
+
+    /**
+     * Tells this thread's event loop's CoDel, if it has one, the minimum round trip seen so far by the
+     * connection {@code key} (ns). For a QUIC connection, on its event loop.
+     */
+    static void roundTrip(Object key, long nanos) {
+        Shared s = PER_LOOP.getIfExists();
+        if (s != null && s.roundTrip(key, nanos)) {
+            retuned(s);
+        }
+    }
+
+    /** The connection {@code key}, on this thread's event loop, has closed. */
+    static void forget(Object key) {
+        Shared s = PER_LOOP.getIfExists();
+        if (s != null && s.forget(key)) {
+            retuned(s);
+        }
+    }
+
+    /** This thread's event loop's CoDel interval (ns), or -1 if it runs none. For tests. */
+    static long intervalOnThisLoop() {
+        Shared s = PER_LOOP.getIfExists();
+        return s == null ? -1 : s.codel.intervalNanos();
+    }
+
+    /** Whether this thread's event loop runs CoDel on its receive queues, i.e. wants {@link #roundTrip}. */
+    static boolean onThisLoop() {
+        return PER_LOOP.getIfExists() != null;
+    }
+
+    private static void retuned(Shared s) {
+        // debug: every connection's minimum round trip settles over its first seconds (the handshake's is long)
+        LOG.debug("receive queue: CoDel interval {}, target {} (the longest round trip of this event loop's connections, or the configured floor)",
+                Durations.format(Duration.ofNanos(s.codel.intervalNanos())), Durations.format(Duration.ofNanos(s.codel.targetNanos())));
     }
 
     private final String describe;
@@ -136,7 +225,7 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         probe = probes.apply(ctx.channel());
         if (probe != null) {
-            LOG.info("receive queue: CoDel on ({})", describe);
+            LOG.info("receive queue: CoDel on ({}; longer on paths with a longer round trip)", describe);
         } else {
             LOG.warn("receive queue: CoDel asked for but not available on this socket (it needs native epoll); off");
         }

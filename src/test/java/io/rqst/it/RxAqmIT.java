@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("netns")
 class RxAqmIT {
-    private static final Pattern AQM_ON = Pattern.compile("receive queue: CoDel on \\(target 500us, interval 5ms\\)");
-    private static final Pattern AQM_EAGER = Pattern.compile("receive queue: CoDel on \\(target 50us, interval 1ms\\)");
+    private static final Pattern AQM_ON = Pattern.compile("receive queue: CoDel on \\(target 500us, interval 5ms; longer");
+    private static final Pattern AQM_EAGER = Pattern.compile("receive queue: CoDel on \\(target 50us, interval 1ms; longer");
     private static final Pattern DROPPED = Pattern.compile("receive queue: [1-9][0-9]* packets dropped so far on this event loop");
 
     @TempDir

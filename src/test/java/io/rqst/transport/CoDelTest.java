@@ -86,4 +86,23 @@ class CoDelTest {
         assertThrows(IllegalArgumentException.class, () -> new CoDel(0, INTERVAL));
         assertThrows(IllegalArgumentException.class, () -> new CoDel(INTERVAL, INTERVAL));
     }
+
+    @Test
+    void aLongerIntervalAfterRetuningWaitsLongerBeforeTheFirstDrop() {
+        CoDel c = new CoDel(TARGET, INTERVAL);
+        c.retune(4 * MS, 40 * MS);
+        assertEquals(4 * MS, c.targetNanos());
+        assertEquals(40 * MS, c.intervalNanos());
+        assertEquals(List.of(), run(c, 1, 300 * MS, MS, 3 * MS), "3 ms is now below target");
+        List<Long> drops = run(c, 300 * MS, 420 * MS, MS, 5 * MS);
+        // the queue stood from 300 ms: first drop one 40 ms interval later, the next 40 / sqrt(2) ms after that
+        assertEquals(List.of(340 * MS, 380 * MS, 409 * MS), drops);
+    }
+
+    @Test
+    void retuningChecksItsArguments() {
+        CoDel c = new CoDel(TARGET, INTERVAL);
+        assertThrows(IllegalArgumentException.class, () -> c.retune(10 * MS, 10 * MS));
+        assertEquals(INTERVAL, c.intervalNanos(), "a refused retune changes nothing");
+    }
 }

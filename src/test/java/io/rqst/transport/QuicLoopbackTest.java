@@ -164,4 +164,46 @@ class QuicLoopbackTest {
         assertEquals(n, datagrams);
         assertTrue(completes >= 1 && completes <= n, completes + " read-completes for " + n + " datagrams");
     }
+
+    // Promise: with CoDel on the receive queues (--rx-aqm), a connection tells its event loop's CoDel its
+    // round trip, which lifts an interval below it; when the connections close, the interval falls back.
+    @Test
+    void withCoDelOnTheConnectionsRoundTripLiftsItsLoopsIntervalUntilTheyClose() throws Exception {
+        assertTrue(EventLoops.epoll(), "native epoll, which CoDel needs, is there on Linux x86-64");
+        // a 100 us floor: any round trip, rounded up to whole milliseconds, is longer
+        QuicSettings settings = QuicSettings.defaults().withReceiveAqm(new QuicSettings.Aqm(java.time.Duration.ofNanos(10_000),
+                java.time.Duration.ofNanos(100_000)));
+        Tls serverTls = Tls.server(SelfSigned.generate("srv"), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
+        Recorder serverSide = new Recorder();
+        server = QuicServerTransport.bind(settings, serverTls, List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+                group, new QuicServerTransport.Acceptor() {
+                    @Override
+                    public ConnectionListener accept(Connection c) {
+                        return serverSide;
+                    }
+
+                    @Override
+                    public void refused(InetSocketAddress peer, CloseInfo why) {
+                        serverSide.events.add(why);
+                    }
+                });
+        Tls clientTls = Tls.client(Optional.empty(), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
+        QuicClientTransport client = new QuicClientTransport(settings, clientTls, group);
+        Connection c = client.connect(server.localAddresses().getFirst(), "localhost", new Recorder())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        c.executor().submit(() -> {
+            c.openControlStream();
+            c.sendControl(new ControlMessage.Ping(1));
+        }).get();
+        assertEquals(new ControlMessage.Ping(1), serverSide.events.poll(5, TimeUnit.SECONDS));
+        long interval = c.executor().submit(ReceiveQueueAqm::intervalOnThisLoop).get();
+        assertTrue(interval >= 1_000_000, "the interval is at least the round trip, in whole ms: " + interval + " ns");
+        c.executor().submit(() -> c.close(AppErrors.NO_ERROR, "done")).get();
+        assertInstanceOf(CloseInfo.class, serverSide.events.poll(5, TimeUnit.SECONDS), "the server saw the close");
+        long after = -1;
+        for (int i = 0; i < 100 && (after = c.executor().submit(ReceiveQueueAqm::intervalOnThisLoop).get()) != 100_000; i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(100_000, after, "both connections closed: the configured interval again");
+    }
 }

@@ -1,6 +1,7 @@
 package io.rqst.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -245,5 +246,26 @@ class ReceiveQueueAqmTest {
     @Test
     void anEmbeddedChannelGetsNoSocketProbe() {
         assertNull(ReceiveQueueAqm.SocketProbe.of(new EmbeddedChannel()));
+    }
+
+    @Test
+    void theIntervalFollowsTheLongestRoundTripOfTheLoopsConnectionsAndNeverFallsBelowTheConfiguredOne() {
+        ReceiveQueueAqm.Shared s = new ReceiveQueueAqm.Shared(new CoDel(MS / 2, 5 * MS)); // --rx-aqm on
+        Object lan = new Object();
+        Object wan = new Object();
+        assertFalse(s.roundTrip(lan, 300_000), "a LAN round trip is below the configured interval");
+        assertEquals(5 * MS, s.codel.intervalNanos());
+        assertTrue(s.roundTrip(wan, 40 * MS + 123), "a 40 ms path");
+        assertEquals(41 * MS, s.codel.intervalNanos(), "rounded up to whole milliseconds");
+        assertEquals(41 * MS / 10, s.codel.targetNanos(), "the target keeps its tenth of the interval");
+        assertFalse(s.roundTrip(lan, 250_000), "a lower LAN round trip changes nothing");
+        assertTrue(s.roundTrip(wan, 30 * MS), "the WAN path's minimum fell");
+        assertEquals(30 * MS, s.codel.intervalNanos());
+        assertFalse(s.roundTrip(wan, 30 * MS), "the same again is no change");
+        assertTrue(s.forget(wan), "the WAN connection closed");
+        assertEquals(5 * MS, s.codel.intervalNanos(), "back to the configured interval");
+        assertEquals(MS / 2, s.codel.targetNanos());
+        assertFalse(s.forget(wan), "forgetting twice is harmless");
+        assertFalse(s.roundTrip(lan, 0), "no sample yet");
     }
 }
