@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# bench/wan.sh : one TCP stream (cubic) through rqst over a path with a round trip, with the server's CPU the
+# bottleneck, and ping under it: what --rx-aqm does on a WAN. This kernel has no netem, so the client talks to
+# a UDP relay in its namespace (bench/udp-delay.c, built here with gcc) that holds each datagram DELAY ms each
+# way; SLOW=1 pins the server JVM to CPU 1 beside a busy loop, so it gets about half a core.
+#
+#   bench/wan.sh ["label|one-way delay ms|rqst options|slow 0/1" ...]
+#     default: delays 20, 5 and 0 ms, each with --rx-aqm off and on, slow 1
+#   Env: ROUNDS (2, interleaved), T (15: iperf3 seconds; pings every 50 ms from its 3rd second)
+#   Output: bench/results/<UTC stamp>-wan/{wan.tsv,summary.md}. Uses the anchors' namespaces ab-srv / ab-cli.
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+ROUNDS=${ROUNDS:-2}; T=${T:-15}
+specs=("$@")
+((${#specs[@]})) || for d in 20 5 0; do specs+=("d$d-off|$d||1" "d$d-on|$d|--rx-aqm on|1"); done
+command -v gcc >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null; }
+command -v iperf3 >/dev/null || SKIP_SOFTETHER=1 "$ANCHORS_DIR/install-deps.sh" >/dev/null
+"$ROOT/rqst" train
+stamp=$(date -u +%Y%m%dT%H%M%SZ)-wan
+RUN_DIR=${RESULTS_DIR:-$ROOT/bench/results}/$stamp; mkdir -p "$RUN_DIR"
+mkdir -p "$SCRATCH"; gcc -O2 -Wall -o "$SCRATCH/udp-delay" "$ROOT/bench/udp-delay.c"
+PKI=$SCRATCH/rqst-pki; rm -rf "$PKI"; "$ROOT/scripts/throwaway-pki.sh" "$PKI" rqst.bench >/dev/null
+mkdir -p /etc/netns/"$NS_CLI"; echo "127.0.0.1 rqst.bench" >/etc/netns/"$NS_CLI"/hosts
+trap 'stop_daemon spin; stop_daemon relay; anchors_cleanup' EXIT; trap 'exit 130' INT TERM
+"$ANCHORS_DIR/netns.sh" up >/dev/null
+ip -n "$NS_CLI" link set lo up
+
+pct() { sort -g | awk '{a[NR]=$1} END{if (NR) printf "%.2f\t%.2f", a[int(NR*0.5+0.5)], a[int(NR*0.99+0.5)]; else printf "NA\tNA"}'; }
+pings() { ip netns exec "$NS_CLI" ping -c "$1" -i 0.05 10.8.0.1 | grep -o 'time=[0-9.]*' | cut -d= -f2 | pct; }
+printf 'label\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\n' >"$RUN_DIR/wan.tsv"
+for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
+  IFS='|' read -r label delay args slow <<<"$spec"
+  start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" 4000 "$UL_SRV_IP" 3456 "$delay"
+  start_daemon rqst-srv "$NS_SRV" sh -c "cd '$PKI/server' && exec '$ROOT/rqst' server $args --address 10.8.0.1/24 --state-dir '$SCRATCH/rqst-state'"
+  for _ in $(seq 150); do grep -q "listening on" "$SCRATCH/logs/rqst-srv.out" && break; sleep 0.1; done
+  start_daemon rqst-cli "$NS_CLI" sh -c "cd '$PKI/client' && exec '$ROOT/rqst' client $args --address 10.8.0.2/24 --state-dir '$SCRATCH/rqst-state' vpn://rqst.bench:4000"
+  wait_reachable 10.8.0.1 30 || { cat "$SCRATCH"/logs/rqst-*.out >&2; die "rqst tunnel through the relay unreachable"; }
+  if [[ $slow == 1 ]]; then
+    taskset -a -p -c 1 "$(daemon_pid rqst-srv)" >/dev/null
+    start_daemon spin "$NS_SRV" taskset -c 1 sh -c 'while :; do :; done'
+  fi
+  start_daemon iperf3-s "$NS_SRV" iperf3 -s -p 5201; sleep 0.5
+  for _ in 1 2; do ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -t 6 -C cubic >/dev/null 2>&1 || true; done # warm-up
+  idle=$(pings 40)
+  rcvbuf0=$(ip netns exec "$NS_SRV" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}')
+  ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -t "$T" -C cubic -J >"$SCRATCH/wan-iperf.json" 2>/dev/null & ipp=$!
+  sleep 3
+  loaded=$(pings $(( (T - 4) * 20 )))
+  wait $ipp || true
+  rcvbuf=$(( $(ip netns exec "$NS_SRV" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}') - rcvbuf0 ))
+  mb=$(jq -r '"\(.end.sum_received.bits_per_second / 1e6 | floor)\t\(.end.sum_sent.retransmits)"' "$SCRATCH/wan-iperf.json" 2>/dev/null || printf 'NA\tNA')
+  stop_daemon iperf3-s; stop_daemon spin; rqst_down; stop_daemon relay
+  drops=$(grep -o '[0-9]* packets dropped so far' "$SCRATCH/logs/rqst-srv.out" | tail -1 | cut -d' ' -f1 || true)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$r" "$delay" "${args:--}" "$slow" "$mb" "$idle" "$loaded" "${drops:-0}" "$rcvbuf" | tee -a "$RUN_DIR/wan.tsv"
+done; done
+
+{
+  echo "# rqst over a path with a round trip (bench/wan.sh) $stamp"
+  echo
+  echo "- code: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); $(uname -r), $(nproc) CPUs"
+  echo "- one TCP stream c2s, cubic, $T s; ping every 50 ms under it; $ROUNDS interleaved rounds; medians over rounds"
+  echo "- the client reaches the server through a UDP relay holding each datagram the one-way delay; slow = server JVM pinned to CPU 1 beside a busy loop"
+  echo
+  echo "| label | one-way ms | options | Mbit/s | idle p50 ms | loaded p50 / p99 ms | CoDel drops |"
+  echo "|---|---|---|---|---|---|---|"
+  col() { awk -F'\t' -v k="$1" -v c="$2" 'NR>1 && $1==k {print $c}' "$RUN_DIR/wan.tsv"; }
+  med() { sort -g | awk '{a[NR]=$1} END{if (!NR) print "NA"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+  for spec in "${specs[@]}"; do
+    IFS='|' read -r label delay args _ <<<"$spec"
+    echo "| $label | $delay | ${args:--} | $(col "$label" 6 | med) ($(col "$label" 6 | tr '\n' ' ' | sed 's/ $//')) | $(col "$label" 8 | med) | $(col "$label" 10 | med) / $(col "$label" 11 | med) | $(col "$label" 12 | tr '\n' ' ' | sed 's/ $//') |"
+  done
+} >"$RUN_DIR/summary.md"
+cat "$RUN_DIR/summary.md"
