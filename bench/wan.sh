@@ -6,12 +6,14 @@
 #
 #   bench/wan.sh ["label|one-way delay ms|rqst options|slow 0/1" ...]
 #     default: delays 20, 5 and 0 ms, each with --rx-aqm off and on, slow 1
-#   Env: ROUNDS (2, interleaved), T (15: iperf3 seconds; pings every 50 ms from its 3rd second)
+#   Env: ROUNDS (2, interleaved), T (15: iperf3 seconds; pings every 50 ms from its 3rd second),
+#        DIR (c2s, or s2c: the stream from the server, queueing at the client)
 #   Output: bench/results/<UTC stamp>-wan/{wan.tsv,summary.md}. Uses the anchors' namespaces ab-srv / ab-cli.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
-ROUNDS=${ROUNDS:-2}; T=${T:-15}
+ROUNDS=${ROUNDS:-2}; T=${T:-15}; DIR=${DIR:-c2s}
+case $DIR in c2s) R= ;; s2c) R=-R ;; *) die "DIR must be c2s or s2c, not $DIR" ;; esac
 specs=("$@")
 ((${#specs[@]})) || for d in 20 5 0; do specs+=("d$d-off|$d||1" "d$d-on|$d|--rx-aqm on|1"); done
 command -v gcc >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null; }
@@ -44,7 +46,7 @@ for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   for _ in 1 2; do ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -t 6 -C cubic >/dev/null 2>&1 || true; done # warm-up
   idle=$(pings 40)
   rcvbuf0=$(ip netns exec "$NS_SRV" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}')
-  ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -t "$T" -C cubic -J >"$SCRATCH/wan-iperf.json" 2>/dev/null & ipp=$!
+  ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -t "$T" $R -C cubic -J >"$SCRATCH/wan-iperf.json" 2>/dev/null & ipp=$!
   sleep 3
   loaded=$(pings $(( (T - 4) * 20 )))
   wait $ipp || true
@@ -59,7 +61,7 @@ done; done
   echo "# rqst over a path with a round trip (bench/wan.sh) $stamp"
   echo
   echo "- code: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); $(uname -r), $(nproc) CPUs"
-  echo "- one TCP stream c2s, cubic, $T s; ping every 50 ms under it; $ROUNDS interleaved rounds; medians over rounds"
+  echo "- one TCP stream $DIR, cubic, $T s; ping every 50 ms under it; $ROUNDS interleaved rounds; medians over rounds"
   echo "- the client reaches the server through a UDP relay holding each datagram the one-way delay; slow = server JVM pinned to CPU 1 beside a busy loop"
   echo
   echo "| label | one-way ms | options | Mbit/s | idle p50 ms | loaded p50 / p99 ms | CoDel drops |"

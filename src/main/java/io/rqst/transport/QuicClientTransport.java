@@ -119,7 +119,7 @@ public final class QuicClientTransport {
                         protected void initChannel(QuicChannel ch) {
                             quic.set(ch);
                             ch.pipeline().addLast(new QuicConnection(ch, tls, c -> wrapped,
-                                    (c, why) -> wrapped.onClosed(why), settings.receiveAqm() != null));
+                                    (c, why) -> wrapped.onClosed(why)));
                         }
                     })
                     .streamHandler(new io.netty.channel.ChannelInboundHandlerAdapter())

@@ -67,15 +67,11 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     private boolean closedReported;
     /** The peer's address as last seen: the channel forgets it once closed, and a refusal is reported after that. */
     private InetSocketAddress lastRemote;
-    /** Whether this connection's round trip goes to its event loop's receive-queue CoDel ({@code --rx-aqm}). */
-    private final boolean sampleRoundTrips;
     private long nextRoundTripSample;
     /** The lowest of QUIC's smoothed round trips sampled so far (ns); 0 before the first. */
     private long minRoundTrip;
 
-    /** With {@code receiveAqm}, the transport runs CoDel on its receive queues: tell it the round trip. */
-    QuicConnection(QuicChannel channel, Tls tls, Activation activation, Refusal refusal, boolean receiveAqm) {
-        this.sampleRoundTrips = receiveAqm;
+    QuicConnection(QuicChannel channel, Tls tls, Activation activation, Refusal refusal) {
         this.channel = channel;
         this.tls = tls;
         this.activation = activation;
@@ -307,20 +303,18 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (listener != null) {
             listener.onReadComplete();
-            if (sampleRoundTrips) {
-                sampleRoundTrip();
-            }
+            sampleRoundTrip();
         }
         ctx.fireChannelReadComplete();
     }
 
-    /** QUIC's round trip is sampled for the receive queue's CoDel at most this often, while packets arrive. */
+    /** QUIC's round trip is sampled at most this often, while packets arrive. */
     static final long ROUND_TRIP_SAMPLE_NANOS = 1_000_000_000L;
 
     /**
-     * Tells the event loop's receive-queue CoDel (if it has one) this connection's minimum round trip, so that
-     * its interval is no shorter than the round trip ({@link ReceiveQueueAqm}). The first sample comes right
-     * after the handshake, while the path is still quiet; later ones only lower it.
+     * Tells the UDP socket's receive buffer ({@link ReceiveBuffer}) and the event loop's receive-queue CoDel, if
+     * it has one ({@link ReceiveQueueAqm}), this connection's minimum round trip: both are sized for a LAN and
+     * grow with it. The first sample comes right after the handshake; later ones only lower it.
      */
     private void sampleRoundTrip() {
         long now = System.nanoTime();
@@ -328,13 +322,11 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
             return;
         }
         nextRoundTripSample = now + ROUND_TRIP_SAMPLE_NANOS;
-        if (!ReceiveQueueAqm.onThisLoop()) {
-            return; // not available on this loop's sockets (NIO), or its first burst is still being read
-        }
         channel.collectPathStats(0).addListener(f -> {
             if (f.isSuccess() && f.getNow() instanceof QuicConnectionPathStats p && p.rtt() > 0
                     && (minRoundTrip == 0 || p.rtt() < minRoundTrip) && active) {
                 minRoundTrip = p.rtt();
+                ReceiveBuffer.roundTrip(channel.parent(), this, minRoundTrip);
                 ReceiveQueueAqm.roundTrip(this, minRoundTrip);
             }
         });
@@ -417,10 +409,14 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
         CloseInfo why = closeInfo();
         active = false;
         if (minRoundTrip != 0) {
-            if (inExecutor()) {
+            Runnable forget = () -> {
+                ReceiveBuffer.forget(channel.parent(), this);
                 ReceiveQueueAqm.forget(this);
+            };
+            if (inExecutor()) {
+                forget.run();
             } else {
-                channel.eventLoop().execute(() -> ReceiveQueueAqm.forget(this)); // the loop's CoDel is the loop's own
+                channel.eventLoop().execute(forget); // the loop's CoDel is the loop's own
             }
         }
         if (listener != null) {

@@ -83,7 +83,7 @@ public final class QuicServerTransport implements AutoCloseable {
                     @Override
                     protected void initChannel(QuicChannel ch) {
                         ch.pipeline().addLast(new QuicConnection(ch, tls, acceptor::accept,
-                                (c, why) -> acceptor.refused(c.remoteAddress(), why), s.receiveAqm() != null));
+                                (c, why) -> acceptor.refused(c.remoteAddress(), why)));
                     }
                 })
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
@@ -130,6 +130,7 @@ public final class QuicServerTransport implements AutoCloseable {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                ReceiveBuffer.install(ch, s.socketBuffer());
                 if (s.receiveAqm() != null) {
                     ch.pipeline().addLast(new ReceiveQueueAqm(s.receiveAqm().target(), s.receiveAqm().interval()));
                 }

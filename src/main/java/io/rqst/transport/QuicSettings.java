@@ -59,6 +59,7 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
      * SO_RCVBUF/SO_SNDBUF of the UDP socket. The kernel's default (208 KiB) drops bursts
      * (UdpRcvbufErrors, seen with the anchors); 4 MiB absorbed everything but held 30 ms of a TCP
      * stream in front of a ping under load; 512 KiB measured p50 4 ms / p99 7-10 ms instead of 17/30.
+     * That is a LAN's size: the receive buffer grows with the connections' round trip ({@link ReceiveBuffer}).
      */
     public static final int DEFAULT_SOCKET_BUFFER = 512 << 10;
     /** Our default idle timeout (RQST has none, so it never notices a dead peer). */

@@ -179,10 +179,6 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
         return s == null ? -1 : s.codel.intervalNanos();
     }
 
-    /** Whether this thread's event loop runs CoDel on its receive queues, i.e. wants {@link #roundTrip}. */
-    static boolean onThisLoop() {
-        return PER_LOOP.getIfExists() != null;
-    }
 
     private static void retuned(Shared s) {
         // debug: every connection's minimum round trip settles over its first seconds (the handshake's is long)

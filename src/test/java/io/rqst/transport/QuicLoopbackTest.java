@@ -3,6 +3,7 @@ package io.rqst.transport;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.rqst.control.ControlMessage;
 import io.rqst.pki.SelfSigned;
@@ -198,6 +199,9 @@ class QuicLoopbackTest {
         assertEquals(new ControlMessage.Ping(1), serverSide.events.poll(5, TimeUnit.SECONDS));
         long interval = c.executor().submit(ReceiveQueueAqm::intervalOnThisLoop).get();
         assertTrue(interval >= 1_000_000, "the interval is at least the round trip, in whole ms: " + interval + " ns");
+        Channel serverUdp = ((QuicConnection) serverSide.connection).channel().parent();
+        ReceiveBuffer buffer = serverUdp.attr(ReceiveBuffer.KEY).get();
+        assertEquals(1, c.executor().submit(buffer::connections).get(), "the server's socket knows the connection's round trip");
         c.executor().submit(() -> c.close(AppErrors.NO_ERROR, "done")).get();
         assertInstanceOf(CloseInfo.class, serverSide.events.poll(5, TimeUnit.SECONDS), "the server saw the close");
         long after = -1;
@@ -205,5 +209,6 @@ class QuicLoopbackTest {
             Thread.sleep(20);
         }
         assertEquals(100_000, after, "both connections closed: the configured interval again");
+        assertEquals(0, c.executor().submit(buffer::connections).get(), "and the socket forgot it");
     }
 }
