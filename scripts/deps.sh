@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh : installs the Debian packages rqst's build, tests, demo and benchmarks use (idempotent).
 set -euo pipefail
-pk=(maven iproute2 iputils-ping openssl tcpdump iperf3 isc-dhcp-client socat ethtool procps psmisc kmod tshark dnsmasq-base nftables)
+pk=(maven iproute2 iputils-ping openssl tcpdump iperf3 isc-dhcp-client socat ethtool procps psmisc kmod tshark dnsmasq-base nftables gcc libc6-dev)
 missing=()
 for p in "${pk[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
