@@ -11,8 +11,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.util.IdentityHashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +44,7 @@ final class ReceiveBuffer {
     static final int MAX_FACTOR = 8;
 
     private final int base;
-    private final Map<Object, Long> roundTrips = new IdentityHashMap<>();
+    private final RoundTrips roundTrips = new RoundTrips();
     private int size;
 
     ReceiveBuffer(int base) {
@@ -72,24 +70,16 @@ final class ReceiveBuffer {
 
     /** Connection {@code key}'s minimum round trip (ns): the new size if it changed, else 0. */
     int roundTrip(Object key, long nanos) {
-        if (nanos <= 0) {
-            return 0;
-        }
-        roundTrips.put(key, nanos);
-        return resize();
+        return roundTrips.put(key, nanos) ? resize() : 0;
     }
 
     /** Connection {@code key} has gone: the new size if it changed, else 0. */
     int forget(Object key) {
-        return roundTrips.remove(key) == null ? 0 : resize();
+        return roundTrips.remove(key) ? resize() : 0;
     }
 
     private int resize() {
-        long longest = 0;
-        for (long r : roundTrips.values()) {
-            longest = Math.max(longest, r);
-        }
-        int s = sizeFor(base, longest);
+        int s = sizeFor(base, roundTrips.longest());
         if (s == size) {
             return 0;
         }

@@ -79,7 +79,7 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
      * the flows through the queue (RFC 8289 section 4.2): a sender hears of a drop one round trip later, so
      * with an interval much shorter than that CoDel keeps dropping while the first drop is still on its way.
      * On a 40 ms path with the server's CPU the bottleneck, {@code on} (500us/5ms) halved one TCP stream
-     * (81-87 against 173-208 Mbit/s) after a handful of drops (bench/RESULTS.md, 2026-11-23 05:30). So the
+     * (81-87 against 173-208 Mbit/s) after a handful of drops (bench/RESULTS.md, 2026-11-23 05:45). So the
      * interval follows the longest minimum round trip of the connections on the loop, and the target keeps
      * its configured share of the interval.
      */
@@ -87,7 +87,7 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
         final CoDel codel;
         private final long floorTarget;
         private final long floorInterval;
-        private final java.util.Map<Object, Long> roundTrips = new java.util.IdentityHashMap<>();
+        private final RoundTrips roundTrips = new RoundTrips();
         private int dropsPending;
         private long dropped;
 
@@ -102,23 +102,16 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
          * samples). Returns true if CoDel's interval changed.
          */
         boolean roundTrip(Object key, long nanos) {
-            if (nanos <= 0) {
-                return false;
-            }
-            Long old = roundTrips.put(key, nanos);
-            return (old == null || old != nanos) && retune();
+            return roundTrips.put(key, nanos) && retune();
         }
 
         /** The connection {@code key} has gone; returns true if CoDel's interval changed. */
         boolean forget(Object key) {
-            return roundTrips.remove(key) != null && retune();
+            return roundTrips.remove(key) && retune();
         }
 
         private boolean retune() {
-            long rtt = 0;
-            for (long r : roundTrips.values()) {
-                rtt = Math.max(rtt, r);
-            }
+            long rtt = roundTrips.longest();
             long interval = Math.max(floorInterval, (rtt + MS - 1) / MS * MS); // whole ms: no retuning on every sample
             if (interval == codel.intervalNanos()) {
                 return false;
