@@ -271,7 +271,12 @@ public final class Testbed implements AutoCloseable {
     /** {@link #spawn(String, Path, String...)} with {@code env} added to (or replacing in) the test JVM's environment. */
     public Spawned spawn(String ns, Map<String, String> env, Path logFile, String... argv) {
         requireNs(ns);
-        List<String> command = withNs(ns, argv);
+        // A test JVM started as a background job without job control inherits SIGINT and SIGQUIT ignored, and a
+        // signal ignored at start can be neither trapped by sh nor handled by a JVM: Ctrl+C tests would fail.
+        // env (coreutils) resets them to their defaults, then execs the command (same PID).
+        List<String> withDefaults = new ArrayList<>(List.of("env", "--default-signal=INT,QUIT"));
+        withDefaults.addAll(List.of(argv));
+        List<String> command = withNs(ns, withDefaults.toArray(String[]::new));
         Process process;
         try {
             Files.createDirectories(logFile.toAbsolutePath().getParent());
