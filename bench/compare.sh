@@ -44,11 +44,7 @@ T0=$(date +%s)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ---- ping statistics
-ping_times() { grep -o 'time=[0-9.]*' | cut -d= -f2; }
-pct() { # pct P < numbers : the P-th percentile (nearest rank)
-  sort -g | awk -v p="$1" '{a[NR]=$1} END{ if (NR==0) {print "NA"; exit} i=int((p/100)*NR+0.999); if (i<1) i=1; if (i>NR) i=NR; print a[i] }'
-}
+# ---- ping statistics: ping_times and pct are in lib.sh
 
 # latency <scenario> : idle p50/p99, then p50/p99 while one TCP stream runs each way
 latency() {

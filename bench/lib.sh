@@ -30,8 +30,14 @@ rqst_server_up() { # [java options] : the server in ab-srv, tunnel address 10.8.
   grep -q "listening on" "$SCRATCH/logs/rqst-srv.out" || { cat "$SCRATCH/logs/rqst-srv.out" >&2; die "rqst server did not start"; }
 }
 
-rqst_client_up() { # the client in ab-cli, 10.8.0.2/24
-  start_daemon rqst-cli "$NS_CLI" sh -c "cd '$PKI/client' && exec '$ROOT/rqst' client ${RQST_ARGS:-} --address 10.8.0.2/24 --state-dir '$SCRATCH/rqst-state' vpn://rqst.bench"
+rqst_client_up() { # [URL] : the client in ab-cli, 10.8.0.2/24, to vpn://rqst.bench unless told
+  start_daemon rqst-cli "$NS_CLI" sh -c "cd '$PKI/client' && exec '$ROOT/rqst' client ${RQST_ARGS:-} --address 10.8.0.2/24 --state-dir '$SCRATCH/rqst-state' ${1:-vpn://rqst.bench}"
+}
+
+# ---- ping statistics
+ping_times() { grep -o 'time=[0-9.]*' | cut -d= -f2; }
+pct() { # pct P < numbers : the P-th percentile (nearest rank)
+  sort -g | awk -v p="$1" '{a[NR]=$1} END{ if (NR==0) {print "NA"; exit} i=int((p/100)*NR+0.999); if (i<1) i=1; if (i>NR) i=NR; print a[i] }'
 }
 
 jdk_tool() { # jdk_tool PID NAME : the path of the JDK tool NAME (jstat, jcmd) beside the java running as PID

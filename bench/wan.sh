@@ -28,15 +28,16 @@ trap 'stop_daemon spin; stop_daemon relay; anchors_cleanup' EXIT; trap 'exit 130
 "$ANCHORS_DIR/netns.sh" up >/dev/null
 ip -n "$NS_CLI" link set lo up
 
-pct() { sort -g | awk '{a[NR]=$1} END{if (NR) printf "%.2f\t%.2f", a[int(NR*0.5+0.5)], a[int(NR*0.99+0.5)]; else printf "NA\tNA"}'; }
-pings() { ip netns exec "$NS_CLI" ping -c "$1" -i 0.05 10.8.0.1 | grep -o 'time=[0-9.]*' | cut -d= -f2 | pct; }
+pings() { # pings N : "p50<TAB>p99" of N pings through the tunnel, 50 ms apart
+  local t; t=$(ip netns exec "$NS_CLI" ping -c "$1" -i 0.05 10.8.0.1 | ping_times || true)
+  printf '%s\t%s' "$(pct 50 <<<"$t")" "$(pct 99 <<<"$t")"
+}
 printf 'label\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\n' >"$RUN_DIR/wan.tsv"
 for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   IFS='|' read -r label delay args slow <<<"$spec"
   start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" 4000 "$UL_SRV_IP" 3456 "$delay"
-  start_daemon rqst-srv "$NS_SRV" sh -c "cd '$PKI/server' && exec '$ROOT/rqst' server $args --address 10.8.0.1/24 --state-dir '$SCRATCH/rqst-state'"
-  for _ in $(seq 150); do grep -q "listening on" "$SCRATCH/logs/rqst-srv.out" && break; sleep 0.1; done
-  start_daemon rqst-cli "$NS_CLI" sh -c "cd '$PKI/client' && exec '$ROOT/rqst' client $args --address 10.8.0.2/24 --state-dir '$SCRATCH/rqst-state' vpn://rqst.bench:4000"
+  RQST_ARGS=$args rqst_server_up
+  RQST_ARGS=$args rqst_client_up vpn://rqst.bench:4000
   wait_reachable 10.8.0.1 30 || { cat "$SCRATCH"/logs/rqst-*.out >&2; die "rqst tunnel through the relay unreachable"; }
   if [[ $slow == 1 ]]; then
     taskset -a -p -c 1 "$(daemon_pid rqst-srv)" >/dev/null

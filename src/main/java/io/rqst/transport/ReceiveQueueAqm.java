@@ -172,7 +172,6 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
         return s == null ? -1 : s.codel.intervalNanos();
     }
 
-
     private static void retuned(Shared s) {
         // debug: every connection's minimum round trip settles over its first seconds (the handshake's is long)
         LOG.debug("receive queue: CoDel interval {}, target {} (the longest round trip of this event loop's connections, or the configured floor)",
