@@ -91,8 +91,17 @@ final class CommonOptions {
         if (idle.toMillis() < 3000) {
             throw new Main.UsageError("--idle-timeout " + idleTimeout + " is too short (at least 3s)");
         }
+        inRange("--socket-buffer", socketBuffer, QuicSettings.MIN_SOCKET_BUFFER, QuicSettings.MAX_SOCKET_BUFFER);
+        inRange("--datagram-queue", datagramQueue, 1, QuicSettings.MAX_DATAGRAM_QUEUE);
+        inRange("--gso-segments", gsoSegments, 1, 64);
         return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn).withUdpGro(!noUdpGro).withDatagramQueue(datagramQueue)
                 .withGso(gsoSegments, cc).withSocketBuffer(socketBuffer).withReceiveAqm(aqm());
+    }
+
+    private static void inRange(String option, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new Main.UsageError(option + " " + value + " is out of range " + min + "-" + max);
+        }
     }
 
     private QuicSettings.Aqm aqm() {

@@ -62,6 +62,11 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
      * That is a LAN's size: the receive buffer grows with the connections' round trip ({@link ReceiveBuffer}).
      */
     public static final int DEFAULT_SOCKET_BUFFER = 512 << 10;
+    /** Bounds of the configured socket buffer (bytes); the receive buffer may grow to 8 times it. */
+    public static final int MIN_SOCKET_BUFFER = 4096;
+    public static final int MAX_SOCKET_BUFFER = 64 << 20;
+    /** Upper bound of the frames quiche may queue per direction. */
+    public static final int MAX_DATAGRAM_QUEUE = 65536;
     /** Our default idle timeout (RQST has none, so it never notices a dead peer). */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -71,6 +76,12 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
         }
         if (idleTimeout.toMillis() < 1000) {
             throw new IllegalArgumentException("idle timeout " + idleTimeout.toMillis() + "ms is below the 1s minimum");
+        }
+        if (socketBuffer < MIN_SOCKET_BUFFER || socketBuffer > MAX_SOCKET_BUFFER) {
+            throw new IllegalArgumentException("socket buffer " + socketBuffer + " bytes is out of range " + MIN_SOCKET_BUFFER + "-" + MAX_SOCKET_BUFFER);
+        }
+        if (datagramQueue < 1 || datagramQueue > MAX_DATAGRAM_QUEUE) {
+            throw new IllegalArgumentException("datagram queue " + datagramQueue + " is out of range 1-" + MAX_DATAGRAM_QUEUE);
         }
         if (maxUdpPayload < 1200 || maxUdpPayload > 65527) {
             throw new IllegalArgumentException("max UDP payload " + maxUdpPayload + " is out of range 1200-65527 (QUIC needs 1200)");

@@ -2,6 +2,7 @@ package io.rqst.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.rqst.transport.QuicSettings;
 import java.time.Duration;
@@ -22,5 +23,18 @@ class CommonOptionsTest {
         assertEquals(QuicSettings.SUGGESTED_RECEIVE_AQM, quic("--rx-aqm", "on").receiveAqm());
         assertEquals(new QuicSettings.Aqm(Duration.ofNanos(250_000), Duration.ofMillis(20)), quic("--rx-aqm", "250us/20ms").receiveAqm());
         assertEquals(new QuicSettings.Aqm(Duration.ofMillis(1), Duration.ofMillis(10)), quic("--rx-aqm=1ms/10ms").receiveAqm());
+    }
+
+    // Promise: the tuning options (hidden, for comparisons) name a value out of range instead of failing later.
+    @Test
+    void tuningOptionsOutOfRangeAreNamed() {
+        assertEquals(QuicSettings.DEFAULT_SOCKET_BUFFER, quic().socketBuffer());
+        assertEquals(1 << 20, quic("--socket-buffer", "1048576").socketBuffer());
+        assertEquals("--socket-buffer -5 is out of range 4096-67108864",
+                assertThrows(Main.UsageError.class, () -> quic("--socket-buffer", "-5")).getMessage());
+        assertEquals("--datagram-queue 0 is out of range 1-65536",
+                assertThrows(Main.UsageError.class, () -> quic("--datagram-queue", "0")).getMessage());
+        assertEquals("--gso-segments 65 is out of range 1-64",
+                assertThrows(Main.UsageError.class, () -> quic("--gso-segments", "65")).getMessage());
     }
 }
