@@ -74,10 +74,16 @@ final class CommonOptions {
     }
 
 
-    /** Applies the log level; must run before the first logger is created. */
+    /** SLF4J simple logger's level property. */
+    static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
+
+    /**
+     * Applies the log level. It takes effect only before the first logger is created, which the tunnel commands
+     * do early: {@link Main#verboseBeforeAnyLogger} has already set it from the raw arguments.
+     */
     void configureLogging() {
         if (verbose) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+            System.setProperty(LOG_LEVEL_PROPERTY, "debug");
         }
     }
 

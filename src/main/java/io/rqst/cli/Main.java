@@ -35,8 +35,26 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
+    /**
+     * {@code -v}/{@code --verbose}: SLF4J's simple logger reads its level once, when the first logger is made, and
+     * that happens before picocli has parsed anything (the preloading threads start Netty, which makes its
+     * loggers). So the flag is looked for here, among the arguments before {@code --}.
+     */
+    static void verboseBeforeAnyLogger(String... args) {
+        for (String a : args) {
+            if (a.equals("--")) {
+                return;
+            }
+            if (a.equals("-v") || a.equals("--verbose")) {
+                System.setProperty(CommonOptions.LOG_LEVEL_PROPERTY, "debug");
+                return;
+            }
+        }
+    }
+
     /** Runs the command line and returns the exit code (for tests). */
     public static int execute(String... args) {
+        verboseBeforeAnyLogger(args);
         nettyDefaults();
         String alias = System.getProperty("rqst.alias", "");
         if (alias.equals("vpn-server") || alias.equals("vpn-client")) {

@@ -250,4 +250,28 @@ class MainTest {
         Run r = run(withStateDir("server", "--ca", garbage.toString(), "--cert", ca.toString(), "--key", garbage.toString()));
         assertUsageError(r, garbage.toString());
     }
+
+    // Promise: -v / --verbose sets the debug level from the raw arguments, before any logger exists (the tunnel
+    // commands' preloading makes Netty's loggers before picocli has parsed anything); not after "--".
+    @Test
+    void verboseIsSeenBeforeAnyLoggerIsMade() {
+        String key = CommonOptions.LOG_LEVEL_PROPERTY;
+        String before = System.getProperty(key);
+        try {
+            for (String[] args : new String[][] {{"server", "-d", "-v"}, {"client", "--verbose", "vpn://x"}}) {
+                System.clearProperty(key);
+                Main.verboseBeforeAnyLogger(args);
+                assertEquals("debug", System.getProperty(key), String.join(" ", args));
+            }
+            System.clearProperty(key);
+            Main.verboseBeforeAnyLogger("client", "--", "-v");
+            assertEquals(null, System.getProperty(key), "an argument after --");
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
 }

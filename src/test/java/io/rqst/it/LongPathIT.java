@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A path with a {@value #ONE_WAY_MS} ms delay each way: the client reaches the server through bench/udp-delay.c,
  * a UDP relay in its namespace (this kernel has no netem). Over it, both ends' UDP receive buffers grow from
  * their LAN size (512 KiB, which the kernel reports as 1 MiB) to 4 MiB, past net.core.rmem_max if need be,
- * and the server's shrinks back when the client leaves. Test mode ({@code -d}).
+ * and the server's shrinks back when the client leaves; so does the interval of the server's receive-queue CoDel
+ * ({@code --rx-aqm on}). Test mode ({@code -d}).
  */
 @Tag("netns")
 class LongPathIT {
@@ -45,8 +46,9 @@ class LongPathIT {
 
     /**
      * Promise: over a 40 ms round trip the tunnel comes up, its ping takes the round trip, TCP arrives intact,
-     * and the server's and the client's QUIC sockets hold 4 MiB receive buffers; once the client has stopped,
-     * the server's is back at 512 KiB.
+     * the server's and the client's QUIC sockets hold 4 MiB receive buffers, and the server's CoDel interval
+     * has grown to at least the round trip; once the client has stopped, the buffer is back at 512 KiB and the
+     * interval at 5 ms.
      */
     @Test
     void overAFortyMillisecondPathTheReceiveBuffersGrowAndShrinkBackWhenTheClientLeaves() throws Exception {
@@ -56,7 +58,8 @@ class LongPathIT {
         bed.sh(bed.server, "gcc", "-O2", "-o", relay.toString(), source.toString());
         bed.tb.spawn(a.ns(), work.resolve("relay.log"), relay.toString(), String.valueOf(RELAY_PORT), a.serverV4(), "3456",
                 String.valueOf(ONE_WAY_MS));
-        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--address", "10.8.0.1/24");
+        // with CoDel on (and -v for its retuning lines), whose interval follows the round trip too
+        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "-v", "--rx-aqm", "on", "--address", "10.8.0.1/24");
         assertEquals(LAN_RB, receiveBuffer(bed.server, ":3456"), "a LAN-sized buffer before any client");
         Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
                 "vpn://127.0.0.1:" + RELAY_PORT);
@@ -68,10 +71,17 @@ class LongPathIT {
         awaitReceiveBuffer(bed.server, ":3456", LONG_RB, server);
         awaitReceiveBuffer(a.ns(), "\"java\"", LONG_RB, client); // the client's socket is unconnected: found by its process
         bed.assertTcpTransfer(a.ns(), bed.server, "10.8.0.1", 5301, 4 << 20);
+        Matcher interval = Pattern.compile("receive queue: CoDel interval (\\d+)ms").matcher(server.log());
+        long longest = 0;
+        while (interval.find()) {
+            longest = Math.max(longest, Long.parseLong(interval.group(1)));
+        }
+        assertTrue(longest >= 2 * ONE_WAY_MS, "CoDel's interval grew to the round trip: " + longest + " ms\n" + server.logTail());
 
         assertTrue(client.stop(Duration.ofSeconds(10)).isPresent(), "the client did not stop");
         server.awaitLog(Pattern.compile("session \\w+ closed"), Duration.ofSeconds(10));
         awaitReceiveBuffer(bed.server, ":3456", LAN_RB, server);
+        server.awaitLog(Pattern.compile("receive queue: CoDel interval 5ms, target 500us"), Duration.ofSeconds(5));
     }
 
     private void awaitReceiveBuffer(String ns, String needle, long expected, Spawned owner) throws InterruptedException {
