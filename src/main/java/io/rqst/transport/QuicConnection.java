@@ -312,9 +312,18 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     static final long ROUND_TRIP_SAMPLE_NANOS = 1_000_000_000L;
 
     /**
+     * A connection's round trip counts once it has received this many packets. quiche's smoothed round trip
+     * (RFC 9002 section 5.3) starts at the handshake's first sample, which holds the peer's certificate checks
+     * (20-60 ms on a LAN), and each later sample weighs 1/8: after about 30 samples, which 64 packets carry
+     * both in bulk and in a ping exchange, the first one has faded to a few percent.
+     */
+    static final long ROUND_TRIP_AFTER_PACKETS = 64;
+
+    /**
      * Tells the UDP socket's receive buffer ({@link ReceiveBuffer}) and the event loop's receive-queue CoDel, if
      * it has one ({@link ReceiveQueueAqm}), this connection's minimum round trip: both are sized for a LAN and
-     * grow with it. The first sample comes right after the handshake; later ones only lower it.
+     * grow with it. The first sample comes after {@link #ROUND_TRIP_AFTER_PACKETS} packets; later ones only
+     * lower it.
      */
     private void sampleRoundTrip() {
         long now = System.nanoTime();
@@ -324,6 +333,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
         nextRoundTripSample = now + ROUND_TRIP_SAMPLE_NANOS;
         channel.collectPathStats(0).addListener(f -> {
             if (f.isSuccess() && f.getNow() instanceof QuicConnectionPathStats p && p.rtt() > 0
+                    && p.recv() >= ROUND_TRIP_AFTER_PACKETS
                     && (minRoundTrip == 0 || p.rtt() < minRoundTrip) && active) {
                 minRoundTrip = p.rtt();
                 ReceiveBuffer.roundTrip(channel.parent(), this, minRoundTrip);

@@ -190,17 +190,33 @@ class QuicLoopbackTest {
                 });
         Tls clientTls = Tls.client(Optional.empty(), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
         QuicClientTransport client = new QuicClientTransport(settings, clientTls, group);
-        Connection c = client.connect(server.localAddresses().getFirst(), "localhost", new Recorder())
+        Recorder clientSide = new Recorder();
+        Connection c = client.connect(server.localAddresses().getFirst(), "localhost", clientSide)
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
         c.executor().submit(() -> {
             c.openControlStream();
             c.sendControl(new ControlMessage.Ping(1));
         }).get();
         assertEquals(new ControlMessage.Ping(1), serverSide.events.poll(5, TimeUnit.SECONDS));
-        long interval = c.executor().submit(ReceiveQueueAqm::intervalOnThisLoop).get();
-        assertTrue(interval >= 1_000_000, "the interval is at least the round trip, in whole ms: " + interval + " ns");
+        // a few datagrams right after the handshake: quiche's round trip is still mostly the handshake's first sample
+        for (int i = 0; i < 4; i++) {
+            bounce(c, serverSide, clientSide, i);
+        }
+        Thread.sleep(50);
+        assertEquals(100_000, c.executor().submit(ReceiveQueueAqm::intervalOnThisLoop).get(),
+                "a connection that has received a handful of packets has not told its round trip yet");
         Channel serverUdp = ((QuicConnection) serverSide.connection).channel().parent();
         ReceiveBuffer buffer = serverUdp.attr(ReceiveBuffer.KEY).get();
+        assertEquals(0, c.executor().submit(buffer::connections).get(), "nor has the server's");
+        // one at a time both ways: each end receives more than ROUND_TRIP_AFTER_PACKETS packets
+        for (int i = 0; i < QuicConnection.ROUND_TRIP_AFTER_PACKETS; i++) {
+            bounce(c, serverSide, clientSide, i);
+        }
+        long interval = 0;
+        for (int i = 0; i < 100 && (interval = c.executor().submit(ReceiveQueueAqm::intervalOnThisLoop).get()) == 100_000; i++) {
+            Thread.sleep(20);
+        }
+        assertTrue(interval >= 1_000_000, "the interval is at least the round trip, in whole ms: " + interval + " ns");
         assertEquals(1, c.executor().submit(buffer::connections).get(), "the server's socket knows the connection's round trip");
         c.executor().submit(() -> c.close(AppErrors.NO_ERROR, "done")).get();
         assertInstanceOf(CloseInfo.class, serverSide.events.poll(5, TimeUnit.SECONDS), "the server saw the close");
@@ -210,5 +226,20 @@ class QuicLoopbackTest {
         }
         assertEquals(100_000, after, "both connections closed: the configured interval again");
         assertEquals(0, c.executor().submit(buffer::connections).get(), "and the socket forgot it");
+    }
+
+    /** A datagram from the client to the server and one back, each awaited. */
+    private static void bounce(Connection c, Recorder serverSide, Recorder clientSide, int i) throws Exception {
+        c.executor().submit(() -> {
+            c.sendDatagram(io.netty.buffer.Unpooled.directBuffer().writeInt(i));
+            c.flush();
+        }).get();
+        assertInstanceOf(byte[].class, serverSide.events.poll(5, TimeUnit.SECONDS), "datagram " + i + " reached the server");
+        Connection s = serverSide.connection;
+        s.executor().submit(() -> {
+            s.sendDatagram(io.netty.buffer.Unpooled.directBuffer().writeInt(i));
+            s.flush();
+        }).get();
+        assertInstanceOf(byte[].class, clientSide.events.poll(5, TimeUnit.SECONDS), "datagram " + i + " reached the client");
     }
 }
