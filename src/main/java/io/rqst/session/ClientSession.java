@@ -83,10 +83,10 @@ final class ClientSession implements ConnectionListener, Outbound.Owner {
                 "-", List.of(), (int) Math.max(1, client.keepaliveSeconds())));
     }
 
-    /** Starts carrying frames both ways (after the TAP is up). */
+    /** Starts carrying frames both ways, from now on (the TAP is open). */
     void startCarrying() {
+        carrying = true;
         connection.executor().execute(() -> {
-            carrying = true;
             int every = accepted.getNow(null).keepaliveSeconds();
             if (!compat) {
                 keepalive = connection.executor().scheduleAtFixedRate(

@@ -205,19 +205,25 @@ public final class VpnClient implements AutoCloseable {
             }
             resume = accept.resume().equals("-") ? null : accept.resume();
             Connection c = session.connection();
-            if (tap == null) {
-                setUpTap(accept, c.maxDatagramSize());
+            boolean freshTap = tap == null;
+            if (freshTap) {
+                openTap(accept, c.maxDatagramSize());
             } else if (accept.mtu() < tap.mtu()) {
                 LOG.warn("the server now offers mtu {} but {} keeps mtu {}; larger frames are counted and dropped",
                         accept.mtu(), tap.name(), tap.mtu());
+            }
+            // carry before the TAP has an address: the host's first frame (an ARP request for the server, say)
+            // would otherwise be dropped, and the host would ask again only a second later
+            current = session;
+            session.startCarrying();
+            if (freshTap) {
+                configureTap(accept);
             }
             if (config.routeAll()) {
                 routeServerAround(connectedTo);
             }
             LOG.info("connected to {} ({}): session {}, mtu {}, {}", config.server(), format(connectedTo, config.server().port()),
                     accept.session(), tap.mtu(), config.rqstCompat() ? "RQST compatibility mode" : "control version " + accept.version());
-            current = session;
-            session.startCarrying();
             backoff.reset();
             CloseInfo why = awaitClosed(session);
             current = null;
@@ -307,7 +313,8 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
-    private void setUpTap(ControlMessage.Accept accept, int maxDatagram) throws ClientFailure {
+    /** Opens the TAP, without an address yet, and starts reading it: until {@link #current} is set, frames are dropped. */
+    private void openTap(ControlMessage.Accept accept, int maxDatagram) throws ClientFailure {
         int limit = Math.min(accept.mtu(), Mtu.forDatagram(maxDatagram));
         int mtu = limit;
         if (config.mtu().isPresent()) {
@@ -318,8 +325,17 @@ public final class VpnClient implements AutoCloseable {
         }
         try {
             // a stable MAC: the server's hub and DHCP, and our peers' neighbour caches, know us after a restart
-            TapDevice t = taps.open(config.tapName(), mtu, OptionalLong.of(StableMac.forRole("client:" + config.tapName())));
-            tap = t;
+            tap = taps.open(config.tapName(), mtu, OptionalLong.of(StableMac.forRole("client:" + config.tapName())));
+        } catch (IOException e) {
+            throw new ClientFailure(e.getMessage());
+        }
+        stopReading = TapReading.start(tap, new TapSink(), group.next(), "rqst-tap-reader");
+    }
+
+    /** Gives the open TAP its addresses and, with --route-all, the routes through it. */
+    private void configureTap(ControlMessage.Accept accept) throws ClientFailure {
+        TapDevice t = tap;
+        try {
             for (Cidr a : config.addresses()) {
                 hostNet.addAddress(t.name(), a.toString());
             }
@@ -328,10 +344,9 @@ public final class VpnClient implements AutoCloseable {
             if (config.routeAll()) {
                 routeAll(accept, t);
             }
-        } catch (IOException | HostNetException e) {
+        } catch (HostNetException e) {
             throw new ClientFailure(e.getMessage());
         }
-        stopReading = TapReading.start(tap, new TapSink(), group.next(), "rqst-tap-reader");
     }
 
     private void routeAll(ControlMessage.Accept accept, TapDevice t) throws HostNetException, ClientFailure {

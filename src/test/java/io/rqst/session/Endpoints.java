@@ -90,9 +90,12 @@ final class Endpoints {
         static final InetAddress OLD_GATEWAY = InetAddress.ofLiteral("192.0.2.254");
         static final String OLD_DEVICE = "eth-test";
         final List<String> calls = new CopyOnWriteArrayList<>();
+        /** Runs inside {@link #addAddress}, before the call is recorded: the moment the host could first send from it. */
+        volatile Consumer<String> onAddAddress = cidr -> { };
 
         @Override
         public void addAddress(String dev, String cidr) {
+            onAddAddress.accept(cidr);
             calls.add("addAddress " + dev + " " + cidr);
         }
 
@@ -145,7 +148,7 @@ final class Endpoints {
     /** A client running {@link VpnClient#run} on its own thread, with its own fakes. */
     static final class Client implements AutoCloseable {
         final MemoryTaps taps;
-        final RecordingHostNet hostNet = new RecordingHostNet();
+        final RecordingHostNet hostNet;
         final VpnClient client;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final Thread thread;
@@ -172,7 +175,18 @@ final class Endpoints {
             this(config, mac, onTapOpen, tls, null);
         }
 
+        /** A client whose host changes go to {@code hostNet} (e.g. one with an {@link RecordingHostNet#onAddAddress} hook). */
+        Client(VpnClient.Config config, long mac, RecordingHostNet hostNet) {
+            this(config, mac, name -> { }, clientTls(), null, hostNet);
+        }
+
         private Client(VpnClient.Config config, long mac, Consumer<String> onTapOpen, Tls tls, io.netty.channel.EventLoopGroup sharedLoop) {
+            this(config, mac, onTapOpen, tls, sharedLoop, new RecordingHostNet());
+        }
+
+        private Client(VpnClient.Config config, long mac, Consumer<String> onTapOpen, Tls tls, io.netty.channel.EventLoopGroup sharedLoop,
+                RecordingHostNet hostNet) {
+            this.hostNet = hostNet;
             taps = new MemoryTaps(mac);
             taps.onOpen = onTapOpen;
             client = new VpnClient(config, tls, taps, hostNet, sharedLoop);
