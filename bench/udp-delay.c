@@ -1,8 +1,11 @@
 // udp-delay LISTEN_PORT SERVER_IP SERVER_PORT DELAY_MS : a one-client UDP relay that holds every
 // datagram DELAY_MS in each direction: a WAN's propagation delay where the kernel has no netem (this
-// project's machine). Used by bench/wan.sh; the client sends to LISTEN_PORT, the relay forwards to
-// SERVER_IP:SERVER_PORT and back to the last client address it heard. Datagrams are delivered in order;
-// timing granularity is that of poll/nanosleep (well under a millisecond). Not a general-purpose tool.
+// project's machine). Used by bench/wan.sh; the client sends to 127.0.0.1:LISTEN_PORT (directly, or
+// redirected there by an nftables redirect rule: the relay answers from the loopback address, so conntrack
+// maps its answers back to the address the client sent to), the relay forwards to SERVER_IP:SERVER_PORT
+// and back to the last client address it heard. Its own packets to the server carry the firewall mark
+// RELAY_MARK, so that such a rule can leave them alone. Datagrams are delivered in order; timing
+// granularity is that of poll/nanosleep (well under a millisecond). Not a general-purpose tool.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #define SLOTS 65536
 #define MAXP 2048
 #define BATCH 64
+#define RELAY_MARK 0x7271
 struct q { unsigned char (*data)[MAXP]; int *len; long long *due; unsigned head, tail; };
 static long long now_us(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000LL + t.tv_nsec / 1000; }
 static void qinit(struct q *q) { q->data = malloc((size_t)SLOTS * MAXP); q->len = malloc(SLOTS * sizeof(int)); q->due = malloc(SLOTS * sizeof(long long)); q->head = q->tail = 0; }
@@ -72,7 +76,9 @@ int main(int argc, char **argv) {
   int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
   setsockopt(a, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf); setsockopt(a, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof buf);
   setsockopt(b, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf); setsockopt(b, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof buf);
-  struct sockaddr_in l = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
+  int mark = RELAY_MARK;
+  if (setsockopt(b, SOL_SOCKET, SO_MARK, &mark, sizeof mark)) { perror("SO_MARK"); return 1; }
+  struct sockaddr_in l = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
   if (bind(a, (void *)&l, sizeof l)) { perror("bind"); return 1; }
   struct sockaddr_in srv = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[3])) };
   inet_pton(AF_INET, argv[2], &srv.sin_addr);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# bench/wan.sh : one TCP stream (cubic) through rqst over a path with a round trip, with the server's CPU the
-# bottleneck, and ping under it: what --rx-aqm does on a WAN. This kernel has no netem, so the client talks to
-# a UDP relay in its namespace (bench/udp-delay.c, built here with gcc) that holds each datagram DELAY ms each
-# way; SLOW=1 pins the server JVM to CPU 1 beside a busy loop, so it gets about half a core.
+# bench/wan.sh : one TCP stream (cubic) through rqst, or through OpenVPN tap, over a path with a round trip, and
+# ping under it. This kernel has no netem, so the client talks to a UDP relay in its namespace
+# (bench/udp-delay.c, built here with gcc) that holds each datagram DELAY ms each way: rqst's client is pointed
+# at it, OpenVPN's is redirected to it by an nftables rule in the client's namespace. SLOW=1 in a spec pins the
+# server (JVM or openvpn) to CPU 1 beside a busy loop, so it gets about half a core.
 #
-#   bench/wan.sh ["label|one-way delay ms|rqst options|slow 0/1" ...]
-#     default: delays 20, 5 and 0 ms, each with --rx-aqm off and on, slow 1
+#   bench/wan.sh ["label|one-way delay ms|rqst options|slow 0/1|vpn (rqst, ovpn-tap)" ...]
+#     default: delays 20, 5 and 0 ms, each with --rx-aqm off and on, slow 1, rqst
+#     e.g. bench/wan.sh "rqst-20|20||0" "ovpn-20|20||0|ovpn-tap": rqst against OpenVPN tap at 40 ms
 #   Env: ROUNDS (2, interleaved), T (15: iperf3 seconds; pings every 50 ms from its 3rd second),
 #        DIR (c2s, or s2c: the stream from the server, queueing at the client)
 #   Output: bench/results/<UTC stamp>-wan/{wan.tsv,summary.md}. Uses the anchors' namespaces ab-srv / ab-cli.
@@ -27,35 +29,56 @@ mkdir -p /etc/netns/"$NS_CLI"; echo "127.0.0.1 rqst.bench" >/etc/netns/"$NS_CLI"
 trap 'stop_daemon spin; stop_daemon relay; anchors_cleanup' EXIT; trap 'exit 130' INT TERM
 "$ANCHORS_DIR/netns.sh" up >/dev/null
 ip -n "$NS_CLI" link set lo up
+# OpenVPN's client sends to the server's address: its datagrams go to the relay instead (not the relay's own, marked)
+ip netns exec "$NS_CLI" nft -f - <<NFT
+table ip wan-relay {
+  chain out { type nat hook output priority -100; meta mark != 0x7271 ip daddr $UL_SRV_IP udp dport $OVPN_PORT redirect to :4001; }
+}
+NFT
 
-pings() { # pings N : "p50<TAB>p99" of N pings through the tunnel, 50 ms apart
-  local t; t=$(ip netns exec "$NS_CLI" ping -c "$1" -i 0.05 10.8.0.1 | ping_times || true)
+pings() { # pings N : "p50<TAB>p99" of N pings through the tunnel to $target, 50 ms apart
+  local t; t=$(ip netns exec "$NS_CLI" ping -c "$1" -i 0.05 "$target" | ping_times || true)
   printf '%s\t%s' "$(pct 50 <<<"$t")" "$(pct 99 <<<"$t")"
 }
-printf 'label\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\n' >"$RUN_DIR/wan.tsv"
+printf 'label\tvpn\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\n' >"$RUN_DIR/wan.tsv"
 for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
-  IFS='|' read -r label delay args slow <<<"$spec"
-  start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" 4000 "$UL_SRV_IP" 3456 "$delay"
-  RQST_ARGS=$args rqst_server_up
-  RQST_ARGS=$args rqst_client_up vpn://rqst.bench:4000
-  wait_reachable 10.8.0.1 30 || { cat "$SCRATCH"/logs/rqst-*.out >&2; die "rqst tunnel through the relay unreachable"; }
+  IFS='|' read -r label delay args slow vpn <<<"$spec"; vpn=${vpn:-rqst}
+  case $vpn in
+    rqst)
+      start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" 4000 "$UL_SRV_IP" 3456 "$delay"
+      RQST_ARGS=$args rqst_server_up
+      RQST_ARGS=$args rqst_client_up vpn://rqst.bench:4000
+      target=10.8.0.1; srv=rqst-srv
+      wait_reachable "$target" 30 || { cat "$SCRATCH"/logs/rqst-*.out >&2; die "rqst tunnel through the relay unreachable"; } ;;
+    ovpn-tap)
+      [[ -z $args ]] || die "$label: options are for rqst only"
+      start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" 4001 "$UL_SRV_IP" "$OVPN_PORT" "$delay"
+      "$ANCHORS_DIR/openvpn.sh" up tap >/dev/null 2>&1 || { tail -5 "$SCRATCH"/logs/ovpn-*.out >&2; die "OpenVPN through the relay did not come up"; }
+      target=$OVPN_SRV_IP; srv=ovpn-srv ;;
+    *) die "$label: vpn must be rqst or ovpn-tap, not $vpn" ;;
+  esac
   if [[ $slow == 1 ]]; then
-    taskset -a -p -c 1 "$(daemon_pid rqst-srv)" >/dev/null
+    taskset -a -p -c 1 "$(daemon_pid "$srv")" >/dev/null
     start_daemon spin "$NS_SRV" taskset -c 1 sh -c 'while :; do :; done'
   fi
   start_daemon iperf3-s "$NS_SRV" iperf3 -s -p 5201; sleep 0.5
-  for _ in 1 2; do ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -t 6 -C cubic >/dev/null 2>&1 || true; done # warm-up
+  for _ in 1 2; do ip netns exec "$NS_CLI" iperf3 -c "$target" -t 6 -C cubic >/dev/null 2>&1 || true; done # warm-up
   idle=$(pings 40)
   rcvbuf0=$(ip netns exec "$NS_SRV" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}')
-  ip netns exec "$NS_CLI" iperf3 -c 10.8.0.1 -t "$T" $R -C cubic -J >"$SCRATCH/wan-iperf.json" 2>/dev/null & ipp=$!
+  ip netns exec "$NS_CLI" iperf3 -c "$target" -t "$T" $R -C cubic -J >"$SCRATCH/wan-iperf.json" 2>/dev/null & ipp=$!
   sleep 3
   loaded=$(pings $(( (T - 4) * 20 )))
   wait $ipp || true
   rcvbuf=$(( $(ip netns exec "$NS_SRV" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}') - rcvbuf0 ))
   mb=$(jq -r '"\(.end.sum_received.bits_per_second / 1e6 | floor)\t\(.end.sum_sent.retransmits)"' "$SCRATCH/wan-iperf.json" 2>/dev/null || printf 'NA\tNA')
-  stop_daemon iperf3-s; stop_daemon spin; rqst_down; stop_daemon relay
-  drops=$(grep -o '[0-9]* packets dropped so far' "$SCRATCH/logs/rqst-srv.out" | tail -1 | cut -d' ' -f1 || true)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$r" "$delay" "${args:--}" "$slow" "$mb" "$idle" "$loaded" "${drops:-0}" "$rcvbuf" | tee -a "$RUN_DIR/wan.tsv"
+  stop_daemon iperf3-s; stop_daemon spin; stop_daemon relay
+  if [[ $vpn == rqst ]]; then
+    rqst_down
+    drops=$(grep -o '[0-9]* packets dropped so far' "$SCRATCH/logs/rqst-srv.out" | tail -1 | cut -d' ' -f1 || true)
+  else
+    "$ANCHORS_DIR/openvpn.sh" down >/dev/null; drops=-
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$vpn" "$r" "$delay" "${args:--}" "$slow" "$mb" "$idle" "$loaded" "${drops:-0}" "$rcvbuf" | tee -a "$RUN_DIR/wan.tsv"
 done; done
 
 {
@@ -63,15 +86,15 @@ done; done
   echo
   echo "- code: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); $(uname -r), $(nproc) CPUs"
   echo "- one TCP stream $DIR, cubic, $T s; ping every 50 ms under it; $ROUNDS interleaved rounds; medians over rounds"
-  echo "- the client reaches the server through a UDP relay holding each datagram the one-way delay; slow = server JVM pinned to CPU 1 beside a busy loop"
+  echo "- the client reaches the server through a UDP relay holding each datagram the one-way delay; slow = the server (JVM or openvpn) pinned to CPU 1 beside a busy loop"
   echo
-  echo "| label | one-way ms | options | Mbit/s | idle p50 ms | loaded p50 / p99 ms | CoDel drops |"
-  echo "|---|---|---|---|---|---|---|"
-  col() { awk -F'\t' -v k="$1" -v c="$2" 'NR>1 && $1==k {print $c}' "$RUN_DIR/wan.tsv"; }
+  echo "| label | vpn | one-way ms | options | Mbit/s | idle p50 ms | loaded p50 / p99 ms | CoDel drops |"
+  echo "|---|---|---|---|---|---|---|---|"
+  col() { awk -F'\t' -v k="$1" -v c="$(($2 + 1))" 'NR>1 && $1==k {print $c}' "$RUN_DIR/wan.tsv"; }
   med() { sort -g | awk '{a[NR]=$1} END{if (!NR) print "NA"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
   for spec in "${specs[@]}"; do
-    IFS='|' read -r label delay args _ <<<"$spec"
-    echo "| $label | $delay | ${args:--} | $(col "$label" 6 | med) ($(col "$label" 6 | tr '\n' ' ' | sed 's/ $//')) | $(col "$label" 8 | med) | $(col "$label" 10 | med) / $(col "$label" 11 | med) | $(col "$label" 12 | tr '\n' ' ' | sed 's/ $//') |"
+    IFS='|' read -r label delay args _ vpn <<<"$spec"
+    echo "| $label | ${vpn:-rqst} | $delay | ${args:--} | $(col "$label" 6 | med) ($(col "$label" 6 | tr '\n' ' ' | sed 's/ $//')) | $(col "$label" 8 | med) | $(col "$label" 10 | med) / $(col "$label" 11 | med) | $(col "$label" 12 | tr '\n' ' ' | sed 's/ $//') |"
   done
 } >"$RUN_DIR/summary.md"
 cat "$RUN_DIR/summary.md"
