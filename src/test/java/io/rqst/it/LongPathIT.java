@@ -68,9 +68,10 @@ class LongPathIT {
         assertTrue(ping.rtt().isPresent() && ping.rtt().get().minMs() >= 2 * ONE_WAY_MS, "the ping takes the relay's round trip: "
                 + ping.output());
 
+        // a connection's round trip counts once it has received 64 packets (the handshake's sample has faded by then)
+        bed.assertTcpTransfer(a.ns(), bed.server, "10.8.0.1", 5301, 4 << 20);
         awaitReceiveBuffer(bed.server, ":3456", LONG_RB, server);
         awaitReceiveBuffer(a.ns(), "\"java\"", LONG_RB, client); // the client's socket is unconnected: found by its process
-        bed.assertTcpTransfer(a.ns(), bed.server, "10.8.0.1", 5301, 4 << 20);
         Matcher interval = Pattern.compile("receive queue: CoDel interval (\\d+)ms").matcher(server.log());
         long longest = 0;
         while (interval.find()) {
