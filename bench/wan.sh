@@ -29,10 +29,12 @@ mkdir -p /etc/netns/"$NS_CLI"; echo "127.0.0.1 rqst.bench" >/etc/netns/"$NS_CLI"
 trap 'stop_daemon spin; stop_daemon relay; anchors_cleanup' EXIT; trap 'exit 130' INT TERM
 "$ANCHORS_DIR/netns.sh" up >/dev/null
 ip -n "$NS_CLI" link set lo up
-# OpenVPN's client sends to the server's address: its datagrams go to the relay instead (not the relay's own, marked)
+RELAY_PORT=4000   # the relay listens on 127.0.0.1:RELAY_PORT; rqst's client is given that address
+RELAY_MARK=0x7271 # the mark the relay puts on its own packets (RELAY_MARK in udp-delay.c)
+# OpenVPN's client sends to the server's address: its datagrams go to the relay instead (not the relay's own)
 ip netns exec "$NS_CLI" nft -f - <<NFT
 table ip wan-relay {
-  chain out { type nat hook output priority -100; meta mark != 0x7271 ip daddr $UL_SRV_IP udp dport $OVPN_PORT redirect to :4001; }
+  chain out { type nat hook output priority -100; meta mark != $RELAY_MARK ip daddr $UL_SRV_IP udp dport $OVPN_PORT redirect to :$RELAY_PORT; }
 }
 NFT
 
@@ -45,14 +47,14 @@ for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   IFS='|' read -r label delay args slow vpn <<<"$spec"; vpn=${vpn:-rqst}
   case $vpn in
     rqst)
-      start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" 4000 "$UL_SRV_IP" 3456 "$delay"
+      start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" 3456 "$delay"
       RQST_ARGS=$args rqst_server_up
-      RQST_ARGS=$args rqst_client_up vpn://rqst.bench:4000
+      RQST_ARGS=$args rqst_client_up "vpn://rqst.bench:$RELAY_PORT"
       target=10.8.0.1; srv=rqst-srv
       wait_reachable "$target" 30 || { cat "$SCRATCH"/logs/rqst-*.out >&2; die "rqst tunnel through the relay unreachable"; } ;;
     ovpn-tap)
       [[ -z $args ]] || die "$label: options are for rqst only"
-      start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" 4001 "$UL_SRV_IP" "$OVPN_PORT" "$delay"
+      start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" "$OVPN_PORT" "$delay"
       "$ANCHORS_DIR/openvpn.sh" up tap >/dev/null 2>&1 || { tail -5 "$SCRATCH"/logs/ovpn-*.out >&2; die "OpenVPN through the relay did not come up"; }
       target=$OVPN_SRV_IP; srv=ovpn-srv ;;
     *) die "$label: vpn must be rqst or ovpn-tap, not $vpn" ;;

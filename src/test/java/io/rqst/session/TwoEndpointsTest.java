@@ -50,6 +50,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -160,7 +161,7 @@ class TwoEndpointsTest {
     void theHostsFirstFrameOnceTheTapHasAnAddressCrosses() throws Exception {
         RecordingHostNet hostNet = new RecordingHostNet();
         byte[] first = frame(Mac.BROADCAST, MAC_E, ETHERTYPE_TEST, "the host's first frame");
-        java.util.concurrent.atomic.AtomicReference<Client> client = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Client> client = new AtomicReference<>();
         List<Boolean> readAtOnce = new CopyOnWriteArrayList<>();
         hostNet.onAddAddress = cidr -> {
             try {
