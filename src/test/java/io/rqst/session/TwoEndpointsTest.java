@@ -177,6 +177,7 @@ class TwoEndpointsTest {
         Client c = track(new Client(clientConfig(shared.port(), "rqst-e", List.of(Cidr.parse("10.8.0.5/24")), false, false), MAC_E, hostNet));
         client.set(c);
         awaitCarrying(shared.uplink, c, WAIT);
+        poll(() -> !readAtOnce.isEmpty(), WAIT, "the client never set its address"); // carrying comes first
         assertEquals(List.of(true), readAtOnce, "the client read the frame while its address was being set");
         assertArrayEquals(first, takeOrFail(shared.uplink, "the host's first frame"));
     }
@@ -281,7 +282,7 @@ class TwoEndpointsTest {
         try {
             MemoryTap tap = c.taps.awaitOpened(WAIT);
             awaitCarrying(shared.uplink, tap, WAIT);
-            assertEquals(List.of("addAddress rqst-c 10.8.0.2/24", "addAddress rqst-c fd00:8::2/64"), c.hostNet.calls);
+            awaitHostCalls(c, List.of("addAddress rqst-c 10.8.0.2/24", "addAddress rqst-c fd00:8::2/64"));
             assertFalse(sessionsNow(shared).equals(before));
 
             c.client.stop();
@@ -304,12 +305,12 @@ class TwoEndpointsTest {
         try {
             MemoryTap tap = c.taps.awaitOpened(WAIT);
             awaitCarrying(shared.uplink, tap, WAIT);
-            assertEquals(List.of(
+            awaitHostCalls(c, List.of(
                     "addAddress rqst-r 10.8.0.3/24",
                     "routeTo 127.0.0.1",
                     "addRoute 127.0.0.1/32 via 192.0.2.254 dev eth-test",
                     "addRoute 0.0.0.0/1 via 10.8.0.1 dev rqst-r",
-                    "addRoute 128.0.0.0/1 via 10.8.0.1 dev rqst-r"), c.hostNet.calls);
+                    "addRoute 128.0.0.0/1 via 10.8.0.1 dev rqst-r"));
         } finally {
             c.close();
         }
@@ -340,6 +341,9 @@ class TwoEndpointsTest {
             assertArrayEquals(up, takeOrFail(second.uplink, "the client's frame through the new server"));
             assertEquals(1, c.taps.opened.size(), "the same TAP carries on: no second TAP");
             assertFalse(c.done.isDone(), "the client did not give up");
+            // the client logs "connected" once the TAP is configured, which is after it carries
+            poll(() -> log.lines().stream().filter(l -> l.contains("connected to vpn://127.0.0.1:" + port)).count() >= 2, WAIT,
+                    "connected, then connected again");
             assertEquals(2, log.lines().stream().filter(l -> l.contains("connected to vpn://127.0.0.1:" + port)).count(),
                     "connected, then connected again:\n" + String.join("\n", log.lines()));
         } finally {
@@ -578,5 +582,19 @@ class TwoEndpointsTest {
 
     private static long hellos(List<Object> heard) {
         return heard.stream().filter(m -> m instanceof ControlMessage.Hello).count();
+    }
+
+    /**
+     * Waits until the client's host changes are exactly {@code expected}. The client lets its session carry
+     * before it configures the TAP (so the host's first frame is not lost), so carrying alone does not mean
+     * the addresses and routes are in place yet.
+     */
+    private static void awaitHostCalls(Client c, List<String> expected) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!c.hostNet.calls.equals(expected) && System.nanoTime() < deadline
+                && c.hostNet.calls.size() < expected.size()) {
+            Thread.sleep(10);
+        }
+        assertEquals(expected, List.copyOf(c.hostNet.calls));
     }
 }
