@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.netty.buffer.ByteBuf;
+import io.rqst.sys.Libc;
 import io.rqst.tap.TapErrors.Step;
 import java.io.IOException;
 import java.lang.foreign.Arena;

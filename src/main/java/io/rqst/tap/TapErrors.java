@@ -1,5 +1,7 @@
 package io.rqst.tap;
 
+import io.rqst.sys.Libc;
+
 /**
  * One-line messages for TAP failures, from the step that failed and its errno. Pure: the errno text
  * ({@code strerror}) is passed in, so the mapping is testable without a kernel.

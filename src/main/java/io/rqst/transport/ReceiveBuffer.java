@@ -1,16 +1,13 @@
 package io.rqst.transport;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.util.AttributeKey;
+import io.rqst.sys.Libc;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,27 +115,17 @@ final class ReceiveBuffer {
 
     // ---- the socket option
 
-    /** asm-generic/socket.h: SO_RCVBUFFORCE (like SO_RCVBUF, past rmem_max, with CAP_NET_ADMIN). */
-    static final int SO_RCVBUFFORCE = 33;
-    /** asm-generic/socket.h: SOL_SOCKET. */
-    static final int SOL_SOCKET = 1;
-
-    private static final Linker LINKER = Linker.nativeLinker();
-    // int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
-    private static final MethodHandle SETSOCKOPT = LINKER.downcallHandle(LINKER.defaultLookup().find("setsockopt").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
-
     /** Sets the receive buffer: forced on an epoll socket if permitted, else through Netty (capped by rmem_max). */
     static void set(Channel udp, int bytes) {
         if (udp instanceof io.netty.channel.epoll.EpollDatagramChannel e && e.isOpen()) {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment v = a.allocate(JAVA_INT);
                 v.set(JAVA_INT, 0, bytes);
-                if ((int) SETSOCKOPT.invokeExact(e.fd().intValue(), SOL_SOCKET, SO_RCVBUFFORCE, v.address(), 4) == 0) {
+                MemorySegment cap = Libc.newErrnoSegment(a);
+                if (Libc.setsockopt(cap, e.fd().intValue(), Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, v.address()) == 0) {
                     return;
                 }
-            } catch (Throwable t) {
-                LOG.debug("SO_RCVBUFFORCE: {}", t.toString());
+                LOG.debug("SO_RCVBUFFORCE: {}", Libc.strerror(Libc.errno(cap)));
             }
         }
         try {

@@ -9,11 +9,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
 import io.rqst.config.Durations;
+import io.rqst.sys.Libc;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -269,26 +267,6 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
      * timestamps for the socket) against {@code CLOCK_REALTIME}, the clock of those timestamps.
      */
     static final class SocketProbe implements QueueProbe {
-        /** linux/sockios.h: SIOCINQ (= FIONREAD): for UDP, the size of the next queued packet. */
-        static final long SIOCINQ = 0x541B;
-        /** linux/sockios.h: SIOCGSTAMPNS (the 64-bit time_t form on x86-64). */
-        static final long SIOCGSTAMPNS = 0x8907;
-        /** time.h: CLOCK_REALTIME. */
-        static final int CLOCK_REALTIME = 0;
-        /** errno ENOENT: no packet read since timestamps were turned on. */
-        static final int ENOENT = 2;
-
-        private static final Linker LINKER = Linker.nativeLinker();
-        private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-        private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout()
-                .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
-        // int ioctl(int fd, unsigned long request, void *arg)
-        private static final MethodHandle IOCTL = LINKER.downcallHandle(LINKER.defaultLookup().find("ioctl").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(2));
-        // int clock_gettime(clockid_t clock, struct timespec *ts)
-        private static final MethodHandle CLOCK_GETTIME = LINKER.downcallHandle(LINKER.defaultLookup().find("clock_gettime").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-
         private final int fd;
         private final MemorySegment scratch; // [0,16) arrival timespec, [16,32) now, [32,36) SIOCINQ's int
         private final MemorySegment errnoState;
@@ -297,7 +275,7 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
             this.fd = fd;
             Arena arena = Arena.ofAuto();
             this.scratch = arena.allocate(40, 8);
-            this.errnoState = arena.allocate(Linker.Option.captureStateLayout());
+            this.errnoState = Libc.newErrnoSegment(arena);
         }
 
         /** A probe for an epoll UDP channel (arrival timestamps turned on now), or null for any other. */
@@ -306,40 +284,30 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
                 return null;
             }
             SocketProbe p = new SocketProbe(e.fd().intValue());
-            try {
-                int ignored = (int) IOCTL.invokeExact(p.errnoState, p.fd, SIOCGSTAMPNS, p.scratch.address()); // ENOENT: none yet
-            } catch (Throwable t) {
-                LOG.debug("receive-queue management off: {}", t.toString());
-                return null;
-            }
+            int ignored = Libc.ioctl(p.errnoState, p.fd, Libc.SIOCGSTAMPNS, p.scratch.address()); // ENOENT: none yet
             return p;
         }
 
         @Override
         public long sojournNanos() {
             long a = scratch.address();
-            try {
-                if ((int) IOCTL.invokeExact(errnoState, fd, SIOCINQ, a + 32) != 0) {
-                    return off("SIOCINQ");
-                }
-                if (scratch.get(JAVA_INT, 32) == 0) {
-                    return 0;
-                }
-                if ((int) IOCTL.invokeExact(errnoState, fd, SIOCGSTAMPNS, a) != 0) {
-                    return errnoState.get(JAVA_INT, ERRNO_OFFSET) == ENOENT ? 0 : off("SIOCGSTAMPNS");
-                }
-                int ignored = (int) CLOCK_GETTIME.invokeExact(CLOCK_REALTIME, a + 16);
-            } catch (Throwable t) {
-                LOG.debug("receive-queue management off: {}", t.toString());
-                return -1;
+            if (Libc.ioctl(errnoState, fd, Libc.SIOCINQ, a + 32) != 0) {
+                return off("SIOCINQ");
             }
+            if (scratch.get(JAVA_INT, 32) == 0) {
+                return 0;
+            }
+            if (Libc.ioctl(errnoState, fd, Libc.SIOCGSTAMPNS, a) != 0) {
+                return Libc.errno(errnoState) == Libc.ENOENT ? 0 : off("SIOCGSTAMPNS");
+            }
+            int ignored = Libc.clockGettime(Libc.CLOCK_REALTIME, a + Libc.TIMESPEC_SIZE);
             long arrived = scratch.get(JAVA_LONG, 0) * 1_000_000_000L + scratch.get(JAVA_LONG, 8);
             long now = scratch.get(JAVA_LONG, 16) * 1_000_000_000L + scratch.get(JAVA_LONG, 24);
             return Math.max(0, now - arrived);
         }
 
         private long off(String call) {
-            LOG.debug("{} failed (errno {}): no receive-queue management on this socket", call, errnoState.get(JAVA_INT, ERRNO_OFFSET));
+            LOG.debug("{} failed ({}): no receive-queue management on this socket", call, Libc.strerror(Libc.errno(errnoState)));
             return -1;
         }
     }

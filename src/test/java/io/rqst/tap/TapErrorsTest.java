@@ -2,6 +2,7 @@ package io.rqst.tap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.rqst.sys.Libc;
 import io.rqst.tap.TapErrors.Step;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.rqst.tap;
+package io.rqst.sys;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -14,7 +14,8 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The few libc calls and kernel constants the TAP layer needs, bound once through the FFM API.
+ * The few libc calls and kernel constants rqst needs (the TAP device, and the UDP socket's receive
+ * buffer and queue), bound once through the FFM API.
  *
  * <p>Conventions, chosen for the data path:
  * <ul>
@@ -33,129 +34,146 @@ import java.lang.invoke.MethodHandle;
  * Wrappers are static and tiny so that the JIT inlines them with the constant method handles.
  */
 @SuppressWarnings("restricted") // the launcher and surefire pass --enable-native-access
-final class Libc {
+public final class Libc {
 
     private Libc() {}
 
     // ---- <asm-generic/fcntl.h> (open flags) ----
     /** {@code O_RDWR}, asm-generic/fcntl.h. */
-    static final int O_RDWR = 0x2;
+    public static final int O_RDWR = 0x2;
     /** {@code O_NONBLOCK} (octal 04000), asm-generic/fcntl.h. */
-    static final int O_NONBLOCK = 0x800;
+    public static final int O_NONBLOCK = 0x800;
     /** {@code O_CLOEXEC} (octal 02000000), asm-generic/fcntl.h. */
-    static final int O_CLOEXEC = 0x80000;
+    public static final int O_CLOEXEC = 0x80000;
 
     // ---- <sys/eventfd.h> ----
     /** {@code EFD_CLOEXEC} (= O_CLOEXEC), sys/eventfd.h. */
-    static final int EFD_CLOEXEC = O_CLOEXEC;
+    public static final int EFD_CLOEXEC = O_CLOEXEC;
     /** {@code EFD_NONBLOCK} (= O_NONBLOCK), sys/eventfd.h. */
-    static final int EFD_NONBLOCK = O_NONBLOCK;
+    public static final int EFD_NONBLOCK = O_NONBLOCK;
 
     // ---- <bits/socket.h>, <linux/socket.h> ----
     /** {@code AF_INET}, linux/socket.h. */
-    static final int AF_INET = 2;
+    public static final int AF_INET = 2;
     /** {@code SOCK_DGRAM}, bits/socket_type.h. */
-    static final int SOCK_DGRAM = 2;
+    public static final int SOCK_DGRAM = 2;
     /** {@code SOCK_CLOEXEC} (= O_CLOEXEC), bits/socket_type.h. */
-    static final int SOCK_CLOEXEC = O_CLOEXEC;
+    public static final int SOCK_CLOEXEC = O_CLOEXEC;
 
     // ---- <asm-generic/poll.h> ----
     /** {@code POLLIN}, asm-generic/poll.h. */
-    static final short POLLIN = 0x0001;
+    public static final short POLLIN = 0x0001;
     /** {@code POLLERR}, asm-generic/poll.h. */
-    static final short POLLERR = 0x0008;
+    public static final short POLLERR = 0x0008;
     /** {@code POLLHUP}, asm-generic/poll.h. */
-    static final short POLLHUP = 0x0010;
+    public static final short POLLHUP = 0x0010;
     /** {@code POLLNVAL}, asm-generic/poll.h. */
-    static final short POLLNVAL = 0x0020;
+    public static final short POLLNVAL = 0x0020;
     /** {@code sizeof(struct pollfd)}: {@code int fd; short events; short revents;}, asm-generic/poll.h. */
-    static final int POLLFD_SIZE = 8;
+    public static final int POLLFD_SIZE = 8;
     /** Offset of {@code events} in {@code struct pollfd}. */
-    static final int POLLFD_EVENTS = 4;
+    public static final int POLLFD_EVENTS = 4;
     /** Offset of {@code revents} in {@code struct pollfd}. */
-    static final int POLLFD_REVENTS = 6;
+    public static final int POLLFD_REVENTS = 6;
 
     // ---- <bits/types/struct_iovec.h> ----
     /** {@code sizeof(struct iovec)}: {@code void *iov_base; size_t iov_len;}. */
-    static final int IOVEC_SIZE = 16;
+    public static final int IOVEC_SIZE = 16;
     /** Offset of {@code iov_len} in {@code struct iovec}. */
-    static final int IOVEC_LEN = 8;
+    public static final int IOVEC_LEN = 8;
 
     // ---- <linux/if_tun.h> ----
     /** {@code TUNSETIFF = _IOW('T', 202, int)}, linux/if_tun.h. */
-    static final long TUNSETIFF = 0x400454caL;
+    public static final long TUNSETIFF = 0x400454caL;
     /** {@code TUNGETFEATURES = _IOR('T', 207, unsigned int)}, linux/if_tun.h. */
-    static final long TUNGETFEATURES = 0x800454cfL;
+    public static final long TUNGETFEATURES = 0x800454cfL;
     /** {@code IFF_TUN}, linux/if_tun.h: an L3 device (not used by rqst). */
-    static final short IFF_TUN = 0x0001;
+    public static final short IFF_TUN = 0x0001;
     /** {@code IFF_TAP}, linux/if_tun.h: an Ethernet device. */
-    static final short IFF_TAP = 0x0002;
+    public static final short IFF_TAP = 0x0002;
     /** {@code IFF_NO_PI}, linux/if_tun.h: no packet-information header before each frame. */
-    static final short IFF_NO_PI = 0x1000;
+    public static final short IFF_NO_PI = 0x1000;
     /** {@code IFF_VNET_HDR}, linux/if_tun.h: a virtio_net_hdr before each frame (offloads). */
-    static final short IFF_VNET_HDR = 0x4000;
+    public static final short IFF_VNET_HDR = 0x4000;
     /** {@code IFF_MULTI_QUEUE}, linux/if_tun.h: one fd per queue. */
-    static final short IFF_MULTI_QUEUE = 0x0100;
+    public static final short IFF_MULTI_QUEUE = 0x0100;
     /** {@code TUNSETOFFLOAD = _IOW('T', 208, unsigned int)}, linux/if_tun.h: the offloads the reader handles (argument by value). */
-    static final long TUNSETOFFLOAD = 0x400454d0L;
+    public static final long TUNSETOFFLOAD = 0x400454d0L;
     /** {@code TUNSETVNETHDRSZ = _IOW('T', 216, int)}, linux/if_tun.h: the virtio_net_hdr size (argument by pointer). */
-    static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    public static final long TUNSETVNETHDRSZ = 0x400454d8L;
     /** {@code TUN_F_CSUM}, linux/if_tun.h: the reader can finish partial checksums. */
-    static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_CSUM = 0x01;
     /** {@code TUN_F_TSO4}, linux/if_tun.h: the reader can segment TCP over IPv4. */
-    static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO4 = 0x02;
     /** {@code TUN_F_TSO6}, linux/if_tun.h: the reader can segment TCP over IPv6. */
-    static final int TUN_F_TSO6 = 0x04;
+    public static final int TUN_F_TSO6 = 0x04;
     /** {@code TUN_F_TSO_ECN}, linux/if_tun.h: ... with the ECN/CWR bit. */
-    static final int TUN_F_TSO_ECN = 0x08;
+    public static final int TUN_F_TSO_ECN = 0x08;
 
     // ---- <linux/sockios.h> ----
     /** {@code SIOCGIFFLAGS}, linux/sockios.h: get interface flags. */
-    static final long SIOCGIFFLAGS = 0x8913;
+    public static final long SIOCGIFFLAGS = 0x8913;
     /** {@code SIOCSIFFLAGS}, linux/sockios.h: set interface flags. */
-    static final long SIOCSIFFLAGS = 0x8914;
+    public static final long SIOCSIFFLAGS = 0x8914;
     /** {@code SIOCSIFMTU}, linux/sockios.h: set the MTU. */
-    static final long SIOCSIFMTU = 0x8922;
+    public static final long SIOCSIFMTU = 0x8922;
     /** {@code SIOCSIFHWADDR}, linux/sockios.h: set the hardware address. */
-    static final long SIOCSIFHWADDR = 0x8924;
+    public static final long SIOCSIFHWADDR = 0x8924;
     /** {@code SIOCGIFHWADDR}, linux/sockios.h: get the hardware address. */
-    static final long SIOCGIFHWADDR = 0x8927;
+    public static final long SIOCGIFHWADDR = 0x8927;
+
+    /** {@code SIOCINQ} (= {@code FIONREAD}), linux/sockios.h: for UDP, the size of the next queued packet. */
+    public static final long SIOCINQ = 0x541B;
+    /** {@code SIOCGSTAMPNS} (the 64-bit time_t form on x86_64), asm-generic/sockios.h: arrival time of the last packet read. */
+    public static final long SIOCGSTAMPNS = 0x8907;
+
+    // ---- <asm-generic/socket.h> ----
+    /** {@code SOL_SOCKET}, asm-generic/socket.h. */
+    public static final int SOL_SOCKET = 1;
+    /** {@code SO_RCVBUFFORCE}, asm-generic/socket.h: like SO_RCVBUF, past rmem_max, with CAP_NET_ADMIN. */
+    public static final int SO_RCVBUFFORCE = 33;
+
+    // ---- <linux/time.h> ----
+    /** {@code CLOCK_REALTIME}, linux/time.h: the clock socket timestamps use. */
+    public static final int CLOCK_REALTIME = 0;
+    /** {@code sizeof(struct timespec)} on x86_64: {@code time_t tv_sec; long tv_nsec;}. */
+    public static final int TIMESPEC_SIZE = 16;
 
     // ---- <linux/if.h> ----
     /** {@code IFF_UP}, linux/if.h: the interface is administratively up. */
-    static final short IFF_UP = 0x1;
+    public static final short IFF_UP = 0x1;
     /** {@code IFNAMSIZ}, linux/if.h: interface name buffer including the terminating NUL. */
-    static final int IFNAMSIZ = 16;
+    public static final int IFNAMSIZ = 16;
 
     // ---- <linux/if_arp.h> ----
     /** {@code ARPHRD_ETHER}, linux/if_arp.h: {@code sa_family} of an Ethernet hardware address. */
-    static final short ARPHRD_ETHER = 1;
+    public static final short ARPHRD_ETHER = 1;
 
     // ---- <asm-generic/errno-base.h>, <asm-generic/errno.h> ----
     /** {@code EPERM}, asm-generic/errno-base.h. */
-    static final int EPERM = 1;
+    public static final int EPERM = 1;
     /** {@code ENOENT}, asm-generic/errno-base.h. */
-    static final int ENOENT = 2;
+    public static final int ENOENT = 2;
     /** {@code EINTR}, asm-generic/errno-base.h. */
-    static final int EINTR = 4;
+    public static final int EINTR = 4;
     /** {@code ENXIO}, asm-generic/errno-base.h. */
-    static final int ENXIO = 6;
+    public static final int ENXIO = 6;
     /** {@code EBADF}, asm-generic/errno-base.h. */
-    static final int EBADF = 9;
+    public static final int EBADF = 9;
     /** {@code EAGAIN} (= EWOULDBLOCK), asm-generic/errno-base.h. */
-    static final int EAGAIN = 11;
+    public static final int EAGAIN = 11;
     /** {@code EACCES}, asm-generic/errno-base.h. */
-    static final int EACCES = 13;
+    public static final int EACCES = 13;
     /** {@code EBUSY}, asm-generic/errno-base.h. */
-    static final int EBUSY = 16;
+    public static final int EBUSY = 16;
     /** {@code ENODEV}, asm-generic/errno-base.h. */
-    static final int ENODEV = 19;
+    public static final int ENODEV = 19;
     /** {@code EINVAL}, asm-generic/errno-base.h. */
-    static final int EINVAL = 22;
+    public static final int EINVAL = 22;
     /** {@code EBADFD}, asm-generic/errno.h: the tun fd's device is gone. */
-    static final int EBADFD = 77;
+    public static final int EBADFD = 77;
     /** {@code ENOBUFS}, asm-generic/errno.h. */
-    static final int ENOBUFS = 105;
+    public static final int ENOBUFS = 105;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -198,6 +216,12 @@ final class Libc {
     private static final FunctionDescriptor POLL_DESC = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
     private static final MethodHandle POLL = downcall("poll", POLL_DESC);
     private static final MethodHandle POLL_ERRNO = downcall("poll", POLL_DESC, ERRNO);
+    // int setsockopt(int fd, int level, int name, const void *value, socklen_t len) -> (cap, int, int, int, long value, int) int
+    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
+    // int clock_gettime(clockid_t clock, struct timespec *ts) -> (int clock, long ts) int
+    private static final MethodHandle CLOCK_GETTIME = downcall("clock_gettime",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     // char *strerror(int errnum)
     private static final MethodHandle STRERROR = downcall("strerror",
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -209,16 +233,16 @@ final class Libc {
     }
 
     /** A segment to capture errno into; one per thread that makes capturing calls concurrently. */
-    static MemorySegment newErrnoSegment(Arena arena) {
+    public static MemorySegment newErrnoSegment(Arena arena) {
         return arena.allocate(CAPTURE_LAYOUT);
     }
 
     /** The errno captured by the last call made with {@code cap}. */
-    static int errno(MemorySegment cap) {
+    public static int errno(MemorySegment cap) {
         return cap.get(JAVA_INT, ERRNO_OFFSET);
     }
 
-    static int open(MemorySegment cap, MemorySegment path, int flags) {
+    public static int open(MemorySegment cap, MemorySegment path, int flags) {
         try {
             return (int) OPEN.invokeExact(cap, path.address(), flags, 0);
         } catch (Throwable t) {
@@ -227,12 +251,12 @@ final class Libc {
     }
 
     /** {@code ioctl} whose argument is a pointer to {@code arg} (e.g. a {@code struct ifreq}). */
-    static int ioctl(MemorySegment cap, int fd, long request, MemorySegment arg) {
+    public static int ioctl(MemorySegment cap, int fd, long request, MemorySegment arg) {
         return ioctl(cap, fd, request, arg.address());
     }
 
     /** {@code ioctl} whose argument is a pointer given as an address, or an integer passed by value. */
-    static int ioctl(MemorySegment cap, int fd, long request, long arg) {
+    public static int ioctl(MemorySegment cap, int fd, long request, long arg) {
         try {
             return (int) IOCTL.invokeExact(cap, fd, request, arg);
         } catch (Throwable t) {
@@ -240,7 +264,7 @@ final class Libc {
         }
     }
 
-    static int socket(MemorySegment cap, int domain, int type, int protocol) {
+    public static int socket(MemorySegment cap, int domain, int type, int protocol) {
         try {
             return (int) SOCKET.invokeExact(cap, domain, type, protocol);
         } catch (Throwable t) {
@@ -248,7 +272,7 @@ final class Libc {
         }
     }
 
-    static int eventfd(MemorySegment cap, int initval, int flags) {
+    public static int eventfd(MemorySegment cap, int initval, int flags) {
         try {
             return (int) EVENTFD.invokeExact(cap, initval, flags);
         } catch (Throwable t) {
@@ -257,7 +281,7 @@ final class Libc {
     }
 
     /** {@code close(fd)}; errors are ignored (Linux releases the fd even when close reports one). */
-    static void close(int fd) {
+    public static void close(int fd) {
         if (fd < 0) {
             return;
         }
@@ -269,7 +293,7 @@ final class Libc {
     }
 
     /** {@code readv(2)} without errno: the per-frame variant. */
-    static long readv(int fd, long iov, int iovcnt) {
+    public static long readv(int fd, long iov, int iovcnt) {
         try {
             return (long) READV.invokeExact(fd, iov, iovcnt);
         } catch (Throwable t) {
@@ -278,7 +302,7 @@ final class Libc {
     }
 
     /** {@code readv(2)} capturing errno into {@code cap}. */
-    static long readv(MemorySegment cap, int fd, long iov, int iovcnt) {
+    public static long readv(MemorySegment cap, int fd, long iov, int iovcnt) {
         try {
             return (long) READV_ERRNO.invokeExact(cap, fd, iov, iovcnt);
         } catch (Throwable t) {
@@ -287,7 +311,7 @@ final class Libc {
     }
 
     /** {@code read(2)} capturing errno into {@code cap}. */
-    static long read(MemorySegment cap, int fd, long address, long length) {
+    public static long read(MemorySegment cap, int fd, long address, long length) {
         try {
             return (long) READ_ERRNO.invokeExact(cap, fd, address, length);
         } catch (Throwable t) {
@@ -296,7 +320,7 @@ final class Libc {
     }
 
     /** {@code write(2)} without errno: callers that only need success or failure. */
-    static long write(int fd, long address, long length) {
+    public static long write(int fd, long address, long length) {
         try {
             return (long) WRITE.invokeExact(fd, address, length);
         } catch (Throwable t) {
@@ -305,7 +329,7 @@ final class Libc {
     }
 
     /** {@code writev(2)} without errno: the per-frame variant of the offload writer. */
-    static long writev(int fd, long iov, int iovcnt) {
+    public static long writev(int fd, long iov, int iovcnt) {
         try {
             return (long) WRITEV.invokeExact(fd, iov, iovcnt);
         } catch (Throwable t) {
@@ -314,7 +338,7 @@ final class Libc {
     }
 
     /** {@code read(2)} without errno: the per-frame variant of the offload reader. */
-    static long read(int fd, long address, long length) {
+    public static long read(int fd, long address, long length) {
         try {
             return (long) READ.invokeExact(fd, address, length);
         } catch (Throwable t) {
@@ -323,7 +347,7 @@ final class Libc {
     }
 
     /** {@code poll(2)} without errno: the per-batch variant. */
-    static int poll(long pollfds, long nfds, int timeoutMillis) {
+    public static int poll(long pollfds, long nfds, int timeoutMillis) {
         try {
             return (int) POLL.invokeExact(pollfds, nfds, timeoutMillis);
         } catch (Throwable t) {
@@ -332,7 +356,7 @@ final class Libc {
     }
 
     /** {@code poll(2)} capturing errno into {@code cap}. */
-    static int poll(MemorySegment cap, long pollfds, long nfds, int timeoutMillis) {
+    public static int poll(MemorySegment cap, long pollfds, long nfds, int timeoutMillis) {
         try {
             return (int) POLL_ERRNO.invokeExact(cap, pollfds, nfds, timeoutMillis);
         } catch (Throwable t) {
@@ -340,8 +364,26 @@ final class Libc {
         }
     }
 
+    /** {@code setsockopt(2)} with an {@code int} value at {@code value} (an address), capturing errno into {@code cap}. */
+    public static int setsockopt(MemorySegment cap, int fd, int level, int name, long value) {
+        try {
+            return (int) SETSOCKOPT.invokeExact(cap, fd, level, name, value, Integer.BYTES);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** {@code clock_gettime(2)} into the {@code struct timespec} at {@code timespec} (an address). */
+    public static int clockGettime(int clock, long timespec) {
+        try {
+            return (int) CLOCK_GETTIME.invokeExact(clock, timespec);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
     /** The C library's text for {@code errno}, e.g. "No such file or directory". */
-    static String strerror(int errno) {
+    public static String strerror(int errno) {
         try {
             MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
             if (text.address() == 0) {

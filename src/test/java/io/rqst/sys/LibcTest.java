@@ -1,4 +1,4 @@
-package io.rqst.tap;
+package io.rqst.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,6 +53,44 @@ class LibcTest {
             } finally {
                 Libc.close(efd);
             }
+        }
+    }
+
+    @Test
+    void socketCallsForTheTransport() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cap = Libc.newErrnoSegment(arena);
+            MemorySegment value = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+            value.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 1 << 20);
+            // errno comes back through the capture: no socket here
+            assertEquals(-1, Libc.setsockopt(cap, -1, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, value.address()));
+            assertEquals(Libc.EBADF, Libc.errno(cap));
+            int udp = Libc.socket(cap, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+            assertTrue(udp >= 0, "socket");
+            try {
+                MemorySegment inq = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+                inq.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, -1);
+                assertEquals(0, Libc.ioctl(cap, udp, Libc.SIOCINQ, inq), "SIOCINQ on an empty UDP socket");
+                assertEquals(0, inq.get(java.lang.foreign.ValueLayout.JAVA_INT, 0));
+                MemorySegment stamp = arena.allocate(Libc.TIMESPEC_SIZE);
+                assertEquals(-1, Libc.ioctl(cap, udp, Libc.SIOCGSTAMPNS, stamp), "no packet read yet");
+                assertEquals(Libc.ENOENT, Libc.errno(cap));
+            } finally {
+                Libc.close(udp);
+            }
+        }
+    }
+
+    @Test
+    void clockGettimeReadsTheRealtimeClock() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ts = arena.allocate(Libc.TIMESPEC_SIZE, 8);
+            long before = System.currentTimeMillis();
+            assertEquals(0, Libc.clockGettime(Libc.CLOCK_REALTIME, ts.address()));
+            long after = System.currentTimeMillis();
+            long millis = ts.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) * 1000
+                    + ts.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8) / 1_000_000;
+            assertTrue(millis >= before - 1 && millis <= after + 1, millis + " not in [" + before + ", " + after + "]");
         }
     }
 }
