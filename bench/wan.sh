@@ -9,12 +9,13 @@
 #     default: delays 20, 5 and 0 ms, each with --rx-aqm off and on, slow 1, rqst
 #     e.g. bench/wan.sh "rqst-20|20||0" "ovpn-20|20||0|ovpn-tap": rqst against OpenVPN tap at 40 ms
 #   Env: ROUNDS (2, interleaved), T (15: iperf3 seconds; pings every 50 ms from its 3rd second),
-#        DIR (c2s, or s2c: the stream from the server, queueing at the client)
+#        DIR (c2s, or s2c: the stream from the server, queueing at the client),
+#        RELAY_RT (a SCHED_FIFO priority for the relay, 0 = none)
 #   Output: bench/results/<UTC stamp>-wan/{wan.tsv,summary.md}. Uses the anchors' namespaces ab-srv / ab-cli.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
-ROUNDS=${ROUNDS:-2}; T=${T:-15}; DIR=${DIR:-c2s}
+ROUNDS=${ROUNDS:-2}; T=${T:-15}; DIR=${DIR:-c2s}; RELAY_RT=${RELAY_RT:-0}
 case $DIR in c2s) R= ;; s2c) R=-R ;; *) die "DIR must be c2s or s2c, not $DIR" ;; esac
 specs=("$@")
 ((${#specs[@]})) || for d in 20 5 0; do specs+=("d$d-off|$d||1" "d$d-on|$d|--rx-aqm on|1"); done
@@ -29,6 +30,7 @@ mkdir -p /etc/netns/"$NS_CLI"; echo "127.0.0.1 rqst.bench" >/etc/netns/"$NS_CLI"
 trap 'stop_daemon spin; stop_daemon relay; anchors_cleanup' EXIT; trap 'exit 130' INT TERM
 "$ANCHORS_DIR/netns.sh" up >/dev/null
 ip -n "$NS_CLI" link set lo up
+relay_prio=(); [[ $RELAY_RT == 0 ]] || relay_prio=(chrt -f "$RELAY_RT")
 RELAY_PORT=4000   # the relay listens on 127.0.0.1:RELAY_PORT; rqst's client is given that address
 RELAY_MARK=0x7271 # the mark the relay puts on its own packets (RELAY_MARK in udp-delay.c)
 # OpenVPN's client sends to the server's address: its datagrams go to the relay instead (not the relay's own)
@@ -42,19 +44,20 @@ pings() { # pings N : "p50<TAB>p99" of N pings through the tunnel to $target, 50
   local t; t=$(ip netns exec "$NS_CLI" ping -c "$1" -i 0.05 "$target" | ping_times || true)
   printf '%s\t%s' "$(pct 50 <<<"$t")" "$(pct 99 <<<"$t")"
 }
-printf 'label\tvpn\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\n' >"$RUN_DIR/wan.tsv"
+udp_rcvbuf_errors() { ip netns exec "$1" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}'; }
+printf 'label\tvpn\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\tclient-side UdpRcvbufErrors (client and relay)\trelay drops\trelay late >1 ms\trelay max late us\n' >"$RUN_DIR/wan.tsv"
 for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   IFS='|' read -r label delay args slow vpn <<<"$spec"; vpn=${vpn:-rqst}
   case $vpn in
     rqst)
-      start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" 3456 "$delay"
+      start_daemon relay "$NS_CLI" "${relay_prio[@]}" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" 3456 "$delay"
       RQST_ARGS=$args rqst_server_up
       RQST_ARGS=$args rqst_client_up "vpn://rqst.bench:$RELAY_PORT"
       target=10.8.0.1; srv=rqst-srv
       wait_reachable "$target" 30 || { cat "$SCRATCH"/logs/rqst-*.out >&2; die "rqst tunnel through the relay unreachable"; } ;;
     ovpn-tap)
       [[ -z $args ]] || die "$label: options are for rqst only"
-      start_daemon relay "$NS_CLI" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" "$OVPN_PORT" "$delay"
+      start_daemon relay "$NS_CLI" "${relay_prio[@]}" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" "$OVPN_PORT" "$delay"
       "$ANCHORS_DIR/openvpn.sh" up tap >/dev/null 2>&1 || { tail -5 "$SCRATCH"/logs/ovpn-*.out >&2; die "OpenVPN through the relay did not come up"; }
       target=$OVPN_SRV_IP; srv=ovpn-srv ;;
     *) die "$label: vpn must be rqst or ovpn-tap, not $vpn" ;;
@@ -66,21 +69,23 @@ for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   start_daemon iperf3-s "$NS_SRV" iperf3 -s -p 5201; sleep 0.5
   for _ in 1 2; do ip netns exec "$NS_CLI" iperf3 -c "$target" -t 6 -C cubic >/dev/null 2>&1 || true; done # warm-up
   idle=$(pings 40)
-  rcvbuf0=$(ip netns exec "$NS_SRV" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}')
+  rcvbuf0=$(udp_rcvbuf_errors "$NS_SRV"); crcvbuf0=$(udp_rcvbuf_errors "$NS_CLI")
   ip netns exec "$NS_CLI" iperf3 -c "$target" -t "$T" $R -C cubic -J >"$SCRATCH/wan-iperf.json" 2>/dev/null & ipp=$!
   sleep 3
   loaded=$(pings $(( (T - 4) * 20 )))
   wait $ipp || true
-  rcvbuf=$(( $(ip netns exec "$NS_SRV" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}') - rcvbuf0 ))
+  rcvbuf=$(( $(udp_rcvbuf_errors "$NS_SRV") - rcvbuf0 )); crcvbuf=$(( $(udp_rcvbuf_errors "$NS_CLI") - crcvbuf0 ))
   mb=$(jq -r '"\(.end.sum_received.bits_per_second / 1e6 | floor)\t\(.end.sum_sent.retransmits)"' "$SCRATCH/wan-iperf.json" 2>/dev/null || printf 'NA\tNA')
   stop_daemon iperf3-s; stop_daemon spin; stop_daemon relay
+  relay=$(sed -n 's/^udp-delay: \([0-9]*\) datagrams dropped, \([0-9]*\) released over 1 ms late, at most \([0-9]*\) us late$/\1\t\2\t\3/p' "$SCRATCH/logs/relay.out")
+  relay=${relay:-NA$'\t'NA$'\t'NA}
   if [[ $vpn == rqst ]]; then
     rqst_down
     drops=$(grep -o '[0-9]* packets dropped so far' "$SCRATCH/logs/rqst-srv.out" | tail -1 | cut -d' ' -f1 || true)
   else
     "$ANCHORS_DIR/openvpn.sh" down >/dev/null; drops=-
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$vpn" "$r" "$delay" "${args:--}" "$slow" "$mb" "$idle" "$loaded" "${drops:-0}" "$rcvbuf" | tee -a "$RUN_DIR/wan.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$vpn" "$r" "$delay" "${args:--}" "$slow" "$mb" "$idle" "$loaded" "${drops:-0}" "$rcvbuf" "$crcvbuf" "$relay" | tee -a "$RUN_DIR/wan.tsv"
 done; done
 
 {
@@ -90,13 +95,15 @@ done; done
   echo "- one TCP stream $DIR, cubic, $T s; ping every 50 ms under it; $ROUNDS interleaved rounds; medians over rounds"
   echo "- the client reaches the server through a UDP relay holding each datagram the one-way delay; slow = the server (JVM or openvpn) pinned to CPU 1 beside a busy loop"
   echo
-  echo "| label | vpn | one-way ms | options | Mbit/s | idle p50 ms | loaded p50 / p99 ms | CoDel drops |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "- relay: datagrams it released over 1 ms late, and the latest (us); it shares the two CPUs with the rest (RELAY_RT=$RELAY_RT)"
+  echo
+  echo "| label | vpn | one-way ms | options | Mbit/s | idle p50 ms | loaded p50 / p99 ms | CoDel drops | relay late > 1 ms, max us |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   col() { awk -F'\t' -v k="$1" -v c="$(($2 + 1))" 'NR>1 && $1==k {print $c}' "$RUN_DIR/wan.tsv"; }
   med() { sort -g | awk '{a[NR]=$1} END{if (!NR) print "NA"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
   for spec in "${specs[@]}"; do
     IFS='|' read -r label delay args _ vpn <<<"$spec"
-    echo "| $label | ${vpn:-rqst} | $delay | ${args:--} | $(col "$label" 6 | med) ($(col "$label" 6 | tr '\n' ' ' | sed 's/ $//')) | $(col "$label" 8 | med) | $(col "$label" 10 | med) / $(col "$label" 11 | med) | $(col "$label" 12 | tr '\n' ' ' | sed 's/ $//') |"
+    echo "| $label | ${vpn:-rqst} | $delay | ${args:--} | $(col "$label" 6 | med) ($(col "$label" 6 | tr '\n' ' ' | sed 's/ $//')) | $(col "$label" 8 | med) | $(col "$label" 10 | med) / $(col "$label" 11 | med) | $(col "$label" 12 | tr '\n' ' ' | sed 's/ $//') | $(col "$label" 16 | med), $(col "$label" 17 | med) |"
   done
 } >"$RUN_DIR/summary.md"
 cat "$RUN_DIR/summary.md"
