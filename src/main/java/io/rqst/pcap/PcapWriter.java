@@ -1,9 +1,8 @@
 package io.rqst.pcap;
 
 import io.netty.buffer.ByteBuf;
+import io.rqst.sys.Memory;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -50,10 +49,6 @@ public final class PcapWriter implements AutoCloseable {
     public static final int RECORD_HEADER_BYTES = 16;
 
     static final int BUFFER_BYTES = 256 * 1024;
-
-    /** All of native memory, to read direct buffers by address (a restricted method: needs native access). */
-    @SuppressWarnings("restricted")
-    private static final MemorySegment ADDRESS_SPACE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -146,19 +141,9 @@ public final class PcapWriter implements AutoCloseable {
         }
     }
 
-    /**
-     * Copies the first {@code length} readable bytes of {@code frame} to {@code dst[at...]} without
-     * allocating. Netty's {@code getBytes} into an array allocates a {@code ByteBuffer} duplicate per call
-     * for direct buffers when it does not use {@code sun.misc.Unsafe} (its default on JDK 24+), so direct
-     * buffers are read through their memory address with FFM instead.
-     */
+    /** Copies the first {@code length} readable bytes of {@code frame} to {@code dst[at...]} without allocating. */
     private static void copy(ByteBuf frame, byte[] dst, int at, int length) {
-        int index = frame.readerIndex();
-        if (!frame.hasArray() && frame.hasMemoryAddress()) {
-            MemorySegment.copy(ADDRESS_SPACE, ValueLayout.JAVA_BYTE, frame.memoryAddress() + index, dst, at, length);
-        } else {
-            frame.getBytes(index, dst, at, length); // heap: System.arraycopy; composite: per component
-        }
+        Memory.copy(frame, frame.readerIndex(), dst, at, length);
     }
 
     /** Writes the buffered records to the file. */

@@ -1,6 +1,7 @@
 package io.rqst.tap;
 
 import io.netty.buffer.ByteBuf;
+import io.rqst.sys.Memory;
 
 /**
  * Coalesces consecutive TCP segments of the same connection into one super-frame to write to a TAP

@@ -1,6 +1,7 @@
 package io.rqst.tap;
 
 import io.netty.buffer.ByteBuf;
+import io.rqst.sys.Memory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

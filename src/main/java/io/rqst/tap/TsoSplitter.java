@@ -1,6 +1,7 @@
 package io.rqst.tap;
 
 import io.netty.buffer.ByteBuf;
+import io.rqst.sys.Memory;
 
 /**
  * Turns one frame read from a TAP with {@code IFF_VNET_HDR} into ordinary Ethernet frames: a TSO

@@ -1,4 +1,4 @@
-package io.rqst.tap;
+package io.rqst.sys;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,6 +67,27 @@ class MemoryTest {
         } finally {
             src.release();
             out.release();
+        }
+    }
+
+    @Test
+    void copiesIntoAnArrayAsGetBytesDoes() {
+        for (IntFunction<ByteBuf> kind : java.util.List.<IntFunction<ByteBuf>>of(Unpooled::directBuffer, Unpooled::buffer,
+                PooledByteBufAllocator.DEFAULT::directBuffer)) {
+            ByteBuf src = numbered(kind.apply(300), 300).readerIndex(5);
+            try {
+                byte[] expected = new byte[220];
+                src.getBytes(17, expected, 9, 200);
+                byte[] got = new byte[220];
+                Memory.copy(src, 17, got, 9, 200);
+                assertArrayEquals(expected, got);
+                assertEquals(5, src.readerIndex(), "src indexes untouched");
+                if (src.hasMemoryAddress()) {
+                    assertThrows(IndexOutOfBoundsException.class, () -> Memory.copy(src, 250, got, 0, 51));
+                }
+            } finally {
+                src.release();
+            }
         }
     }
 }

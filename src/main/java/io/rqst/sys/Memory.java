@@ -1,15 +1,16 @@
-package io.rqst.tap;
+package io.rqst.sys;
 
 import io.netty.buffer.ByteBuf;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Reads and copies at a buffer's memory address, without the bounds, reference-count and liveness checks a
  * {@code ByteBuf} makes on every read and without the objects Netty allocates to copy between direct
  * buffers: for per-frame code such as the checksum's loop and TSO splitting, whose callers check once that
- * the whole range lies in a buffer they hold.
+ * the whole range lies in a buffer they hold, and for the capture's copies into its record buffer.
  */
-final class Memory {
+public final class Memory {
     /** All of memory: a global-scope segment, so a read costs a load and nothing else once compiled. */
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
@@ -19,7 +20,7 @@ final class Memory {
      * {@return the {@code length} bytes at {@code address} as a segment} Loops should index it with an
      * {@code int} from 0: C2 hoists the bounds check out of such a loop and vectorises it.
      */
-    static MemorySegment slice(long address, int length) {
+    public static MemorySegment slice(long address, int length) {
         return ALL.asSlice(address, length);
     }
 
@@ -29,7 +30,7 @@ final class Memory {
      *
      * @throws IndexOutOfBoundsException naming the range and the capacity
      */
-    static void checkRange(ByteBuf buf, int from, int length) {
+    public static void checkRange(ByteBuf buf, int from, int length) {
         if (from < 0 || length < 0 || from > buf.capacity() - length) {
             throw new IndexOutOfBoundsException(length + " bytes at " + from + " of a buffer of " + buf.capacity());
         }
@@ -42,7 +43,7 @@ final class Memory {
      * {@code sun.misc.Unsafe} on this JDK, copies between direct buffers through a {@code ByteBuffer} view it
      * allocates for each copy, two per TSO segment.
      */
-    static void append(ByteBuf out, ByteBuf src, int from, int length) {
+    public static void append(ByteBuf out, ByteBuf src, int from, int length) {
         if (src.hasMemoryAddress()) {
             checkRange(src, from, length);
             out.ensureWritable(length); // first: growing may move out's memory
@@ -54,5 +55,20 @@ final class Memory {
             }
         }
         out.writeBytes(src, from, length);
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code src} from absolute index {@code from} to {@code dst[at...]}, as
+     * {@code src.getBytes(from, dst, at, length)} does, but from a direct buffer without the {@code ByteBuffer}
+     * duplicate Netty allocates for each such call when it does not use {@code sun.misc.Unsafe} (its default
+     * on JDK 24+).
+     */
+    public static void copy(ByteBuf src, int from, byte[] dst, int at, int length) {
+        if (!src.hasArray() && src.hasMemoryAddress()) {
+            checkRange(src, from, length);
+            MemorySegment.copy(ALL, ValueLayout.JAVA_BYTE, src.memoryAddress() + from, dst, at, length);
+        } else {
+            src.getBytes(from, dst, at, length); // heap: System.arraycopy; composite: per component
+        }
     }
 }
