@@ -267,14 +267,19 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
      * timestamps for the socket) against {@code CLOCK_REALTIME}, the clock of those timestamps.
      */
     static final class SocketProbe implements QueueProbe {
+        /** Offsets in {@code scratch}: the last read packet's arrival (a timespec), now (a timespec), SIOCINQ's int. */
+        private static final int ARRIVED = 0;
+        private static final int NOW = ARRIVED + Libc.TIMESPEC_SIZE;
+        private static final int INQ = NOW + Libc.TIMESPEC_SIZE;
+
         private final int fd;
-        private final MemorySegment scratch; // [0,16) arrival timespec, [16,32) now, [32,36) SIOCINQ's int
+        private final MemorySegment scratch;
         private final MemorySegment errnoState;
 
         private SocketProbe(int fd) {
             this.fd = fd;
             Arena arena = Arena.ofAuto();
-            this.scratch = arena.allocate(40, 8);
+            this.scratch = arena.allocate(INQ + Integer.BYTES, 8);
             this.errnoState = Libc.newErrnoSegment(arena);
         }
 
@@ -284,25 +289,25 @@ final class ReceiveQueueAqm extends ChannelInboundHandlerAdapter {
                 return null;
             }
             SocketProbe p = new SocketProbe(e.fd().intValue());
-            int ignored = Libc.ioctl(p.errnoState, p.fd, Libc.SIOCGSTAMPNS, p.scratch.address()); // ENOENT: none yet
+            int ignored = Libc.ioctl(p.errnoState, p.fd, Libc.SIOCGSTAMPNS, p.scratch.address() + ARRIVED); // ENOENT: none yet
             return p;
         }
 
         @Override
         public long sojournNanos() {
             long a = scratch.address();
-            if (Libc.ioctl(errnoState, fd, Libc.SIOCINQ, a + 32) != 0) {
+            if (Libc.ioctl(errnoState, fd, Libc.SIOCINQ, a + INQ) != 0) {
                 return off("SIOCINQ");
             }
-            if (scratch.get(JAVA_INT, 32) == 0) {
+            if (scratch.get(JAVA_INT, INQ) == 0) {
                 return 0;
             }
-            if (Libc.ioctl(errnoState, fd, Libc.SIOCGSTAMPNS, a) != 0) {
+            if (Libc.ioctl(errnoState, fd, Libc.SIOCGSTAMPNS, a + ARRIVED) != 0) {
                 return Libc.errno(errnoState) == Libc.ENOENT ? 0 : off("SIOCGSTAMPNS");
             }
-            int ignored = Libc.clockGettime(Libc.CLOCK_REALTIME, a + Libc.TIMESPEC_SIZE);
-            long arrived = scratch.get(JAVA_LONG, 0) * 1_000_000_000L + scratch.get(JAVA_LONG, 8);
-            long now = scratch.get(JAVA_LONG, 16) * 1_000_000_000L + scratch.get(JAVA_LONG, 24);
+            int ignored = Libc.clockGettime(Libc.CLOCK_REALTIME, a + NOW);
+            long arrived = scratch.get(JAVA_LONG, ARRIVED) * 1_000_000_000L + scratch.get(JAVA_LONG, ARRIVED + 8);
+            long now = scratch.get(JAVA_LONG, NOW) * 1_000_000_000L + scratch.get(JAVA_LONG, NOW + 8);
             return Math.max(0, now - arrived);
         }
 

@@ -342,10 +342,9 @@ class TwoEndpointsTest {
             assertEquals(1, c.taps.opened.size(), "the same TAP carries on: no second TAP");
             assertFalse(c.done.isDone(), "the client did not give up");
             // the client logs "connected" once the TAP is configured, which is after it carries
-            poll(() -> log.lines().stream().filter(l -> l.contains("connected to vpn://127.0.0.1:" + port)).count() >= 2, WAIT,
-                    "connected, then connected again");
-            assertEquals(2, log.lines().stream().filter(l -> l.contains("connected to vpn://127.0.0.1:" + port)).count(),
-                    "connected, then connected again:\n" + String.join("\n", log.lines()));
+            java.util.function.LongSupplier connects = () -> log.lines().stream().filter(l -> l.contains("connected to vpn://127.0.0.1:" + port)).count();
+            poll(() -> connects.getAsLong() >= 2, WAIT, "connected, then connected again");
+            assertEquals(2, connects.getAsLong(), "connected, then connected again:\n" + String.join("\n", log.lines()));
         } finally {
             first.close();
             closeEverything();
@@ -590,11 +589,7 @@ class TwoEndpointsTest {
      * the addresses and routes are in place yet.
      */
     private static void awaitHostCalls(Client c, List<String> expected) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!c.hostNet.calls.equals(expected) && System.nanoTime() < deadline
-                && c.hostNet.calls.size() < expected.size()) {
-            Thread.sleep(10);
-        }
+        poll(() -> c.hostNet.calls.size() >= expected.size(), WAIT, "the client did not make these host changes: " + expected);
         assertEquals(expected, List.copyOf(c.hostNet.calls));
     }
 }

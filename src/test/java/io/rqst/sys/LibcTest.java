@@ -1,5 +1,7 @@
 package io.rqst.sys;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,11 +47,11 @@ class LibcTest {
                 MemorySegment value = arena.allocate(8);
                 assertEquals(-1, Libc.read(cap, efd, value.address(), 8));
                 assertEquals(Libc.EAGAIN, Libc.errno(cap));
-                value.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 5);
+                value.set(JAVA_LONG, 0, 5);
                 assertEquals(8, Libc.write(efd, value.address(), 8));
-                value.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 0);
+                value.set(JAVA_LONG, 0, 0);
                 assertEquals(8, Libc.read(cap, efd, value.address(), 8));
-                assertEquals(5, value.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+                assertEquals(5, value.get(JAVA_LONG, 0));
             } finally {
                 Libc.close(efd);
             }
@@ -60,18 +62,18 @@ class LibcTest {
     void socketCallsForTheTransport() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cap = Libc.newErrnoSegment(arena);
-            MemorySegment value = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
-            value.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 1 << 20);
+            MemorySegment value = arena.allocate(JAVA_INT);
+            value.set(JAVA_INT, 0, 1 << 20);
             // errno comes back through the capture: no socket here
             assertEquals(-1, Libc.setsockopt(cap, -1, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, value.address()));
             assertEquals(Libc.EBADF, Libc.errno(cap));
             int udp = Libc.socket(cap, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
             assertTrue(udp >= 0, "socket");
             try {
-                MemorySegment inq = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
-                inq.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, -1);
+                MemorySegment inq = arena.allocate(JAVA_INT);
+                inq.set(JAVA_INT, 0, -1);
                 assertEquals(0, Libc.ioctl(cap, udp, Libc.SIOCINQ, inq), "SIOCINQ on an empty UDP socket");
-                assertEquals(0, inq.get(java.lang.foreign.ValueLayout.JAVA_INT, 0));
+                assertEquals(0, inq.get(JAVA_INT, 0));
                 MemorySegment stamp = arena.allocate(Libc.TIMESPEC_SIZE);
                 assertEquals(-1, Libc.ioctl(cap, udp, Libc.SIOCGSTAMPNS, stamp), "no packet read yet");
                 assertEquals(Libc.ENOENT, Libc.errno(cap));
@@ -88,8 +90,8 @@ class LibcTest {
             long before = System.currentTimeMillis();
             assertEquals(0, Libc.clockGettime(Libc.CLOCK_REALTIME, ts.address()));
             long after = System.currentTimeMillis();
-            long millis = ts.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) * 1000
-                    + ts.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8) / 1_000_000;
+            long millis = ts.get(JAVA_LONG, 0) * 1000
+                    + ts.get(JAVA_LONG, 8) / 1_000_000;
             assertTrue(millis >= before - 1 && millis <= after + 1, millis + " not in [" + before + ", " + after + "]");
         }
     }
