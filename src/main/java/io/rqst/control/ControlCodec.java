@@ -98,8 +98,14 @@ public final class ControlCodec {
                     g.writeStringField("code", m.code());
                     g.writeStringField("reason", m.reason());
                 }
-                case Ping m -> g.writeNumberField("seq", m.seq());
-                case Pong m -> g.writeNumberField("seq", m.seq());
+                case Ping m -> {
+                    g.writeNumberField("seq", m.seq());
+                    writeFrames(g, m.frames());
+                }
+                case Pong m -> {
+                    g.writeNumberField("seq", m.seq());
+                    writeFrames(g, m.frames());
+                }
                 case Close m -> {
                     g.writeStringField("code", m.code());
                     g.writeStringField("reason", m.reason());
@@ -119,6 +125,13 @@ public final class ControlCodec {
                     + " bytes exceeds " + MAX_MESSAGE_BYTES);
         }
         return bytes.toByteArray();
+    }
+
+    private static void writeFrames(JsonGenerator g, Optional<ControlMessage.FrameReport> frames) throws IOException {
+        if (frames.isPresent()) {
+            g.writeNumberField("sent", frames.get().sent());
+            g.writeNumberField("missed", frames.get().missed());
+        }
     }
 
     private static void writeStrings(JsonGenerator g, String field, List<String> values) throws IOException {
@@ -165,8 +178,8 @@ public final class ControlCodec {
                 case TYPE_ACCEPT -> new Accept(f.integer("version"), f.string("session"), f.integer("mtu"),
                         f.string("resume"), f.strings("gateways"), f.integer("keepaliveSeconds"));
                 case TYPE_REJECT -> new Reject(f.string("code"), f.string("reason"));
-                case TYPE_PING -> new Ping(f.int64("seq"));
-                case TYPE_PONG -> new Pong(f.int64("seq"));
+                case TYPE_PING -> new Ping(f.int64("seq"), f.frames());
+                case TYPE_PONG -> new Pong(f.int64("seq"), f.frames());
                 case TYPE_CLOSE -> new Close(f.string("code"), f.string("reason"));
                 default -> throw new AssertionError(type);
             };
@@ -210,6 +223,18 @@ public final class ControlCodec {
                 throw new ControlProtocolException(message + "." + field + ": " + printable(n.asText()) + " is out of range");
             }
             return n.longValue();
+        }
+
+        /** {@code sent} and {@code missed}, both or neither (a peer that does not count frames). */
+        Optional<ControlMessage.FrameReport> frames() throws ControlProtocolException {
+            if (root.get("sent") == null && root.get("missed") == null) {
+                return Optional.empty();
+            }
+            long sent = int64("sent");
+            long missed = int64("missed");
+            Check.atLeast(message + ".sent", sent, 0);
+            Check.atLeast(message + ".missed", missed, 0);
+            return Optional.of(new ControlMessage.FrameReport(sent, missed));
         }
 
         String string(String field) throws ControlProtocolException {

@@ -89,19 +89,65 @@ public sealed interface ControlMessage {
         }
     }
 
-    /** Either direction: asks the peer for a {@link Pong} with the same {@code seq} (keepalive, RTT). */
-    record Ping(long seq) implements ControlMessage {
+    /**
+     * Either direction: asks the peer for a {@link Pong} with the same {@code seq} (keepalive, RTT).
+     *
+     * @param seq    echoed in the answer
+     * @param frames the sender's frame counts, so each end sees frames lost inside the tunnel; absent from
+     *               peers that do not count (rqst before 0.2)
+     */
+    record Ping(long seq, Optional<FrameReport> frames) implements ControlMessage {
+        public Ping {
+            Check.notNull("Ping.frames", frames);
+        }
+
+        /** A ping without frame counts. */
+        public Ping(long seq) {
+            this(seq, Optional.empty());
+        }
+
         @Override
         public int type() {
             return TYPE_PING;
         }
     }
 
-    /** Either direction: the answer to the {@link Ping} with the same {@code seq}. */
-    record Pong(long seq) implements ControlMessage {
+    /**
+     * Either direction: the answer to the {@link Ping} with the same {@code seq}.
+     *
+     * @param seq    the ping's
+     * @param frames as in {@link Ping}
+     */
+    record Pong(long seq, Optional<FrameReport> frames) implements ControlMessage {
+        public Pong {
+            Check.notNull("Pong.frames", frames);
+        }
+
+        /** A pong without frame counts. */
+        public Pong(long seq) {
+            this(seq, Optional.empty());
+        }
+
         @Override
         public int type() {
             return TYPE_PONG;
+        }
+    }
+
+    /**
+     * Frame counts one end tells the other in its {@link Ping}s and {@link Pong}s (the fields {@code sent}
+     * and {@code missed} of their JSON bodies, both or neither).
+     *
+     * @param sent   DATAGRAM frames the sender has handed to QUIC on this connection before this message
+     * @param missed of the frames the receiver of this message said it had sent in its latest report, how
+     *               many the sender of this message had not received when it read that report: frames lost
+     *               on the way, or still on the way then (at most a few hundred under full load, as a
+     *               stream frame can overtake queued DATAGRAMs). Cumulative; 0 before any report
+     */
+    record FrameReport(long sent, long missed) {
+        public FrameReport {
+            Check.atLeast("FrameReport.sent", sent, 0);
+            Check.atLeast("FrameReport.missed", missed, 0);
         }
     }
 

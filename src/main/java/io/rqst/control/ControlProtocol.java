@@ -12,6 +12,11 @@ package io.rqst.control;
  * The client's first message is {@link ControlMessage.Hello}; the server answers {@link ControlMessage.Accept}
  * or {@link ControlMessage.Reject}. {@link ControlMessage.Ping}/{@link ControlMessage.Pong} flow either way;
  * {@link ControlMessage.Close} announces that the sender is about to close the connection.
+ *
+ * <p>A Ping or Pong may carry the sender's {@link ControlMessage.FrameReport}: the frames it has sent
+ * as DATAGRAMs, and how many of those its peer reported sent it had not received. So each end learns
+ * the frames lost inside the tunnel both ways, those dropped by a sender's full DATAGRAM queue included,
+ * which QUIC's own loss count does not see. Peers that do not count leave the fields out.
  */
 public final class ControlProtocol {
 

@@ -32,6 +32,7 @@ final class ClientSession implements ConnectionListener, Outbound.Owner {
     /** QUIC's counters when the connection closed (event loop; read after {@link #closed} completed). */
     private volatile ConnectionStats finalStats;
     private final Outbound outbound = new Outbound(this, counters);
+    private final FrameLoss loss = new FrameLoss("the server", System.nanoTime());
     private volatile Connection connection;
     private volatile boolean carrying;
     private ScheduledFuture<?> keepalive;
@@ -90,7 +91,7 @@ final class ClientSession implements ConnectionListener, Outbound.Owner {
             int every = accepted.getNow(null).keepaliveSeconds();
             if (!compat) {
                 keepalive = connection.executor().scheduleAtFixedRate(
-                        () -> connection.sendControl(new ControlMessage.Ping(++pingSeq)), every, every, TimeUnit.SECONDS);
+                        () -> connection.sendControl(new ControlMessage.Ping(++pingSeq, Optional.of(report()))), every, every, TimeUnit.SECONDS);
             }
         });
     }
@@ -101,9 +102,23 @@ final class ClientSession implements ConnectionListener, Outbound.Owner {
             case ControlMessage.Accept a -> accepted.complete(a);
             case ControlMessage.Reject r -> rejection = r.reason();
             case ControlMessage.Close c -> serverNote = c.reason();
-            case ControlMessage.Ping p -> connection.sendControl(new ControlMessage.Pong(p.seq()));
+            case ControlMessage.Ping p -> connection.executor().execute(() -> {
+                heard(p.frames());
+                connection.sendControl(new ControlMessage.Pong(p.seq(), Optional.of(report())));
+            });
+            case ControlMessage.Pong p -> connection.executor().execute(() -> heard(p.frames()));
             default -> { }
         }
+    }
+
+    /** This end's frame counts for a Ping or Pong. Event loop. */
+    private ControlMessage.FrameReport report() {
+        return loss.report(counters.framesOut, connection.statsNow().map(ConnectionStats::packetsLost).orElse(-1L));
+    }
+
+    /** The server's frame counts, read once the frames that came with them are counted (a task after the read). */
+    private void heard(Optional<ControlMessage.FrameReport> frames) {
+        frames.flatMap(r -> loss.heard(r, counters.framesIn, System.nanoTime())).ifPresent(w -> LOG.warn("{}", w));
     }
 
     @Override
@@ -116,12 +131,13 @@ final class ClientSession implements ConnectionListener, Outbound.Owner {
 
     @Override
     public void onDatagram(ByteBuf frame) {
+        counters.framesIn++;
+        counters.bytesIn += frame.readableBytes();
         if (!carrying) {
+            counters.early++;
             frame.release();
             return;
         }
-        counters.framesIn++;
-        counters.bytesIn += frame.readableBytes();
         client.capture(frame);
         client.tapWriter().write(frame); // the writer owns it now
     }
@@ -189,6 +205,6 @@ final class ClientSession implements ConnectionListener, Outbound.Owner {
     /** The counters of this session for a log line: frames, and QUIC's packets once the connection closed. */
     String summary() {
         ConnectionStats s = finalStats;
-        return counters.summary() + (s == null ? "" : "; " + s.describe());
+        return counters.summary() + loss.totals().map(t -> "; " + t).orElse("") + (s == null ? "" : "; " + s.describe());
     }
 }

@@ -12,6 +12,7 @@ import io.rqst.transport.AppErrors;
 import io.rqst.transport.CloseInfo;
 import io.rqst.transport.Connection;
 import io.rqst.transport.ConnectionListener;
+import io.rqst.transport.ConnectionStats;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -32,6 +33,7 @@ final class ServerSession implements ConnectionListener, Outbound.Owner {
     private final Port<ServerSession> port;
     final SessionCounters counters = new SessionCounters();
     private final Outbound outbound = new Outbound(this, counters);
+    private final FrameLoss loss = new FrameLoss("the client", System.nanoTime());
     private boolean helloSeen;
     private boolean oversizeReported;
     private String closeNote;
@@ -122,13 +124,24 @@ final class ServerSession implements ConnectionListener, Outbound.Owner {
     public void onControl(ControlMessage message) {
         switch (message) {
             case ControlMessage.Hello h -> hello(h);
-            case ControlMessage.Ping p -> connection.sendControl(new ControlMessage.Pong(p.seq()));
+            case ControlMessage.Ping p -> connection.executor().execute(() -> pong(p)); // after this read's frames
             case ControlMessage.Close c -> {
                 closeNote = "client said: " + c.reason();
                 connection.close(AppErrors.NO_ERROR, "bye");
             }
             default -> { } // Pong, and types this version does not know
         }
+    }
+
+    /** Answers a ping with this end's frame counts, once the frames that came with it are counted. */
+    private void pong(ControlMessage.Ping p) {
+        if (!connection.isOpen()) {
+            return;
+        }
+        long quicLost = connection.statsNow().map(ConnectionStats::packetsLost).orElse(-1L);
+        p.frames().flatMap(r -> loss.heard(r, counters.framesIn, System.nanoTime()))
+                .ifPresent(w -> LOG.warn("session {}: {}", id, w));
+        connection.sendControl(new ControlMessage.Pong(p.seq(), Optional.of(loss.report(counters.framesOut, quicLost))));
     }
 
     private void hello(ControlMessage.Hello h) {
@@ -193,8 +206,8 @@ final class ServerSession implements ConnectionListener, Outbound.Owner {
         server.hub().removeSession(port);
         server.removed(this);
         String reason = closeNote != null ? closeNote : why.describe();
-        LOG.info("session {} closed: {} ({}, {}{})", id, reason, user, counters.summary(),
-                connection.statsNow().map(s -> "; " + s.describe()).orElse(""));
+        LOG.info("session {} closed: {} ({}, {}{}{})", id, reason, user, counters.summary(),
+                loss.totals().map(t -> "; " + t).orElse(""), connection.statsNow().map(s -> "; " + s.describe()).orElse(""));
     }
 
     Optional<String> userName() {

@@ -17,6 +17,8 @@ final class SessionCounters {
     long oversize;
     /** Frames from the peer that the hub refused: spoofed or invalid source, isolation (event loop). */
     long refused;
+    /** Frames from the peer that came before this end carried any: a client's TAP not yet up (event loop). */
+    long early;
     /** Frames dropped because the connection's queue of batches was full (reader thread). */
     volatile long queueDrops;
 
@@ -24,6 +26,7 @@ final class SessionCounters {
         return "in " + framesIn + " frames/" + bytesIn + " B, out " + framesOut + " frames/" + bytesOut + " B"
                 + (oversize > 0 ? ", " + oversize + " too large" : "")
                 + (refused > 0 ? ", " + refused + " refused by the hub" : "")
+                + (early > 0 ? ", " + early + " dropped before the TAP was up" : "")
                 + (queueDrops > 0 ? ", " + queueDrops + " dropped (queue full)" : "");
     }
 }

@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.rqst.control.ControlMessage.Accept;
 import io.rqst.control.ControlMessage.Close;
 import io.rqst.control.ControlMessage.Hello;
+import io.rqst.control.ControlMessage.FrameReport;
 import io.rqst.control.ControlMessage.Ping;
 import io.rqst.control.ControlMessage.Pong;
 import io.rqst.control.ControlMessage.Reject;
@@ -37,6 +38,9 @@ class ControlCodecTest {
             new Ping(Long.MAX_VALUE),
             new Pong(Long.MIN_VALUE),
             new Pong(42),
+            new Ping(3, Optional.of(new FrameReport(123_456_789_012L, 0))),
+            new Pong(3, Optional.of(new FrameReport(0, 0))),
+            new Pong(4, Optional.of(new FrameReport(Long.MAX_VALUE, 17))),
             new Close(CODE_SHUTDOWN, "server is restarting"),
             new Close("x.y_z-2", ""));
 
@@ -252,6 +256,32 @@ class ControlCodecTest {
         ControlDecoder afterPrefix = new ControlDecoder();
         afterPrefix.feed(ping, 0, 2);
         assertThrows(ControlProtocolException.class, afterPrefix::endOfStream);
+    }
+
+    @Test
+    void frameCountsAreTwoOptionalFieldsOfPingAndPong() throws Exception {
+        assertArrayEquals(wire(TYPE_PING, "{\"seq\":7,\"sent\":1000,\"missed\":3}"),
+                ControlCodec.encode(new Ping(7, Optional.of(new FrameReport(1000, 3)))));
+        assertArrayEquals(wire(TYPE_PONG, "{\"seq\":7,\"sent\":5,\"missed\":0}"),
+                ControlCodec.encode(new Pong(7, Optional.of(new FrameReport(5, 0)))));
+        // a peer that does not count (rqst 0.1) sends neither; one that counts more may add fields
+        assertEquals(new Ping(7), decodeOne(wire(TYPE_PING, "{\"seq\":7}")));
+        assertEquals(new Pong(8, Optional.of(new FrameReport(2, 1))),
+                decodeOne(wire(TYPE_PONG, "{\"seq\":8,\"missed\":1,\"sent\":2,\"bytes\":99}")));
+    }
+
+    @Test
+    void frameCountsHalfGivenNegativeOrNotIntegersFail() {
+        assertEquals("Ping.missed: missing", decodeFails(TYPE_PING, "{\"seq\":1,\"sent\":5}").getMessage());
+        assertEquals("Pong.sent: missing", decodeFails(TYPE_PONG, "{\"seq\":1,\"missed\":0}").getMessage());
+        assertEquals("Ping.sent: -1 is below 0", decodeFails(TYPE_PING, "{\"seq\":1,\"sent\":-1,\"missed\":0}").getMessage());
+        assertEquals("Pong.missed: -2 is below 0", decodeFails(TYPE_PONG, "{\"seq\":1,\"sent\":1,\"missed\":-2}").getMessage());
+        assertEquals("Ping.sent: must be an integer, got string",
+                decodeFails(TYPE_PING, "{\"seq\":1,\"sent\":\"5\",\"missed\":0}").getMessage());
+        assertEquals("Ping.missed: 18446744073709551616 is out of range",
+                decodeFails(TYPE_PING, "{\"seq\":1,\"sent\":1,\"missed\":18446744073709551616}").getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new FrameReport(-1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Ping(1, null));
     }
 
     @Test
@@ -481,7 +511,7 @@ class ControlCodecTest {
     @Test
     void typeOfEachMessageMatchesTheProtocol() {
         assertEquals(List.of(TYPE_HELLO, TYPE_HELLO, TYPE_ACCEPT, TYPE_ACCEPT, TYPE_ACCEPT, TYPE_REJECT, TYPE_PING,
-                        TYPE_PING, TYPE_PONG, TYPE_PONG, TYPE_CLOSE, TYPE_CLOSE),
+                        TYPE_PING, TYPE_PONG, TYPE_PONG, TYPE_PING, TYPE_PONG, TYPE_PONG, TYPE_CLOSE, TYPE_CLOSE),
                 SAMPLES.stream().map(ControlMessage::type).toList());
         assertEquals(List.of(1, 2, 3, 4, 5, 6), List.of(TYPE_HELLO, TYPE_ACCEPT, TYPE_REJECT, TYPE_PING, TYPE_PONG, TYPE_CLOSE));
     }

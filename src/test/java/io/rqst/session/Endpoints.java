@@ -129,7 +129,16 @@ final class Endpoints {
 
         /** A server with its own TLS (e.g. one that requires client certificates). */
         Server(int port, Tls tls) throws Exception {
-            server = new VpnServer(new VpnServer.Config(List.of(new InetSocketAddress(LOOPBACK, port)), QUIC, "rqst-up0", 1280,
+            this(port, tls, QUIC);
+        }
+
+        /** A server with its own QUIC settings (e.g. a tiny DATAGRAM queue). */
+        Server(int port, QuicSettings quic) throws Exception {
+            this(port, serverTls(), quic);
+        }
+
+        private Server(int port, Tls tls, QuicSettings quic) throws Exception {
+            server = new VpnServer(new VpnServer.Config(List.of(new InetSocketAddress(LOOPBACK, port)), quic, "rqst-up0", 1280,
                     List.of(Cidr.parse("10.8.0.1/24")), 64, Optional.empty()), tls, taps, hostNet);
             server.start();
             uplink = taps.opened.getFirst();

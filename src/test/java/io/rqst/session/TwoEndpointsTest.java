@@ -399,6 +399,59 @@ class TwoEndpointsTest {
         }
     }
 
+    // Promise: frames a sender drops at its full DATAGRAM queue, which QUIC never counts (Netty reports the
+    // writes as successes), are counted end to end: the two ends' keepalives carry their frame counts, each
+    // end warns of the loss both ways and names the full queue as its cause on the sending side, and the
+    // closing lines give totals that agree with what the other end received.
+    @Test
+    void framesDroppedAtTheSendersFullDatagramQueueAreCountedByBothEnds() throws Exception {
+        try (StderrTap log = new StderrTap(); Server s = new Server(0, Endpoints.QUIC.withDatagramQueue(2))) {
+            Client c = track(new Client(clientConfig(s.port(), "rqst-q", List.of(), false, false), MAC_A + 0x600));
+            MemoryTap tap = c.taps.awaitOpened(WAIT);
+            awaitCarrying(s.uplink, tap, WAIT);
+            int burst = 4000;
+            int injected = 0;
+            while (injected < burst) { // the uplink's queue holds 1024: inject as fast as the server reads
+                if (s.uplink.inject(frame(Mac.BROADCAST, Endpoints.UPLINK_MAC, ETHERTYPE_TEST, "burst " + injected + " " + "x".repeat(1200)))) {
+                    injected++;
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            int arrived = 0;
+            while (take(tap, Duration.ofMillis(500)) != null) {
+                arrived++;
+            }
+            int dropped = burst - arrived;
+            assertTrue(dropped > 1000, "a 2-frame DATAGRAM queue dropped only " + dropped + " of " + burst + " frames");
+
+            // the keepalives (every 1 s with a 3 s idle timeout) carry the counts: a ping, a pong, the next ping
+            String server = log.await(Duration.ofSeconds(5), "WARN", "frames went missing inside the tunnel", "frames to the client (");
+            assertTrue(server.contains("full DATAGRAM queue"), "the server names its full queue as the cause: " + server);
+            String client = log.await(Duration.ofSeconds(5), "WARN", "frames went missing inside the tunnel", "frames from the server (");
+            assertFalse(client.contains("frames to the server"), "the client lost nothing on its way: " + client);
+
+            Thread.sleep(2500); // two more keepalive rounds: the latest reports cover every frame
+            c.close();
+            String closed = log.await(WAIT, "closed: client said: client stopped");
+            java.util.regex.Matcher out = java.util.regex.Pattern.compile(
+                    "out (\\d+) frames/.*by the latest reports: (\\d+) of (\\d+) \\([0-9.]+ %\\) to the client, 0 of (\\d+) .*from it").matcher(closed);
+            assertTrue(out.find(), "the server's closing line gives the totals: " + closed);
+            String gone = log.await(WAIT, "disconnected from vpn://127.0.0.1:" + s.port());
+            java.util.regex.Matcher in = java.util.regex.Pattern.compile("\\(in (\\d+) frames/").matcher(gone);
+            assertTrue(in.find(), gone);
+            long serverSent = Long.parseLong(out.group(1));
+            long missed = Long.parseLong(out.group(2));
+            long clientIn = Long.parseLong(in.group(1));
+            assertEquals(serverSent, Long.parseLong(out.group(3)), "the latest report covered all the server sent: " + closed);
+            assertEquals(serverSent - clientIn, missed, "missed = what the server sent less what the client received:\n" + closed + "\n" + gone);
+            // the rest the server dropped before QUIC, when its reader had every batch for this client in flight
+            java.util.regex.Matcher early = java.util.regex.Pattern.compile(", (\\d+) dropped \\(queue full\\)").matcher(closed);
+            long queueDrops = early.find() ? Long.parseLong(early.group(1)) : 0;
+            assertEquals(dropped, missed + queueDrops, "the burst's frames that never reached the TAP: " + closed);
+        }
+    }
+
     // Promise: a client that connects while the server is stopping (during its goodbye pause) is told
     // "server stopping" at once, rather than kept until its idle timeout by a server that is gone.
     @Test
