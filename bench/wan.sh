@@ -11,7 +11,8 @@
 #   Env: ROUNDS (2, interleaved), T (15: iperf3 seconds; pings every 50 ms from its 3rd second),
 #        DIR (c2s, or s2c: the stream from the server, queueing at the client),
 #        RELAY_RT (a SCHED_FIFO priority for the relay, 0 = none)
-#   Output: bench/results/<UTC stamp>-wan/{wan.tsv,summary.md}. Uses the anchors' namespaces ab-srv / ab-cli.
+#   Output: bench/results/<UTC stamp>-wan/{wan.tsv,summary.md}, and each rqst round's two logs (<label>-r<round>-{srv,cli}.log,
+#   with any warning of frames lost inside the tunnel). Uses the anchors' namespaces ab-srv / ab-cli.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -44,8 +45,21 @@ pings() { # pings N : "p50<TAB>p99" of N pings through the tunnel to $target, 50
   local t; t=$(ip netns exec "$NS_CLI" ping -c "$1" -i 0.05 "$target" | ping_times || true)
   printf '%s\t%s' "$(pct 50 <<<"$t")" "$(pct 99 <<<"$t")"
 }
+# frames_lost : once both rqst ends have stopped, from their closing lines: "c2s lost/sent<TAB>s2c lost/sent<TAB>QUIC
+# packets lost by the client/server" for the whole round (warm-up included). A frame sent but not received was dropped
+# at the sender's full DATAGRAM queue, lost in a QUIC packet, or dropped at the receiver.
+frames_lost() {
+  local cli srv
+  cli=$(grep -h "INFO disconnected from" "$SCRATCH/logs/rqst-cli.out" 2>/dev/null | tail -1)
+  srv=$(grep -h "INFO session .* closed: " "$SCRATCH/logs/rqst-srv.out" 2>/dev/null | tail -1)
+  frames() { sed -n "s/.*[ (]$1 \([0-9]*\) frames\/.*/\1/p" <<<"$2"; }
+  quic_lost() { sed -n "s/.*QUIC [0-9]* packets sent, \([0-9]*\) lost.*/\1/p" <<<"$1"; }
+  way() { [[ -n $1 && -n $2 ]] && echo "$(($1 - $2))/$1" || echo NA; }
+  printf '%s\t%s\t%s/%s' "$(way "$(frames out "$cli")" "$(frames in "$srv")")" "$(way "$(frames out "$srv")" "$(frames in "$cli")")" \
+    "$(quic_lost "$cli")" "$(quic_lost "$srv")"
+}
 udp_rcvbuf_errors() { ip netns exec "$1" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}'; }
-printf 'label\tvpn\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\tclient-side UdpRcvbufErrors (client and relay)\trelay drops\trelay late >1 ms\trelay max late us\n' >"$RUN_DIR/wan.tsv"
+printf 'label\tvpn\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\tclient-side UdpRcvbufErrors (client and relay)\trelay drops\trelay late >1 ms\trelay max late us\tframes lost c2s\tframes lost s2c\tQUIC lost cli/srv\n' >"$RUN_DIR/wan.tsv"
 for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   IFS='|' read -r label delay args slow vpn <<<"$spec"; vpn=${vpn:-rqst}
   case $vpn in
@@ -82,10 +96,12 @@ for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   if [[ $vpn == rqst ]]; then
     rqst_down
     drops=$(grep -o '[0-9]* packets dropped so far' "$SCRATCH/logs/rqst-srv.out" | tail -1 | cut -d' ' -f1 || true)
+    lost=$(frames_lost)
+    cp "$SCRATCH/logs/rqst-srv.out" "$RUN_DIR/$label-r$r-srv.log"; cp "$SCRATCH/logs/rqst-cli.out" "$RUN_DIR/$label-r$r-cli.log"
   else
-    "$ANCHORS_DIR/openvpn.sh" down >/dev/null; drops=-
+    "$ANCHORS_DIR/openvpn.sh" down >/dev/null; drops=-; lost=$'-\t-\t-'
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$vpn" "$r" "$delay" "${args:--}" "$slow" "$mb" "$idle" "$loaded" "${drops:-0}" "$rcvbuf" "$crcvbuf" "$relay" | tee -a "$RUN_DIR/wan.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$vpn" "$r" "$delay" "${args:--}" "$slow" "$mb" "$idle" "$loaded" "${drops:-0}" "$rcvbuf" "$crcvbuf" "$relay" "$lost" | tee -a "$RUN_DIR/wan.tsv"
 done; done
 
 {
@@ -97,13 +113,15 @@ done; done
   echo
   echo "- relay: datagrams it released over 1 ms late, and the latest (us); it shares the two CPUs with the rest (RELAY_RT=$RELAY_RT)"
   echo
-  echo "| label | vpn | one-way ms | options | Mbit/s | idle p50 ms | loaded p50 / p99 ms | CoDel drops | relay late > 1 ms, max us |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "- frames lost inside the tunnel, each round (warm-up included, from the ends' closing lines): lost/sent, and QUIC's lost packets (client/server)"
+  echo
+  echo "| label | vpn | one-way ms | options | Mbit/s | idle p50 ms | loaded p50 / p99 ms | CoDel drops | relay late > 1 ms, max us | frames lost c2s; s2c; QUIC lost |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   col() { awk -F'\t' -v k="$1" -v c="$(($2 + 1))" 'NR>1 && $1==k {print $c}' "$RUN_DIR/wan.tsv"; }
   med() { sort -g | awk '{a[NR]=$1} END{if (!NR) print "NA"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
   for spec in "${specs[@]}"; do
     IFS='|' read -r label delay args _ vpn <<<"$spec"
-    echo "| $label | ${vpn:-rqst} | $delay | ${args:--} | $(col "$label" 6 | med) ($(col "$label" 6 | tr '\n' ' ' | sed 's/ $//')) | $(col "$label" 8 | med) | $(col "$label" 10 | med) / $(col "$label" 11 | med) | $(col "$label" 12 | tr '\n' ' ' | sed 's/ $//') | $(col "$label" 16 | med), $(col "$label" 17 | med) |"
+    echo "| $label | ${vpn:-rqst} | $delay | ${args:--} | $(col "$label" 6 | med) ($(col "$label" 6 | tr '\n' ' ' | sed 's/ $//')) | $(col "$label" 8 | med) | $(col "$label" 10 | med) / $(col "$label" 11 | med) | $(col "$label" 12 | tr '\n' ' ' | sed 's/ $//') | $(col "$label" 16 | med), $(col "$label" 17 | med) | $(awk -F'\t' -v k="$label" 'NR>1 && $1==k {printf "%s%s; %s; %s", (n++ ? ", " : ""), $19, $20, $21}' "$RUN_DIR/wan.tsv") |"
   done
 } >"$RUN_DIR/summary.md"
 cat "$RUN_DIR/summary.md"
