@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/wan.sh : one TCP stream (cubic) through rqst, or through OpenVPN tap, over a path with a round trip, and
+# bench/wan.sh : one TCP stream (cubic, or IPERF_CC) through rqst, or through OpenVPN tap, over a path with a round trip, and
 # ping under it. This kernel has no netem, so the client talks to a UDP relay in its namespace
 # (bench/udp-delay.c, built here with gcc) that holds each datagram DELAY ms each way: rqst's client is pointed
 # at it, OpenVPN's is redirected to it by an nftables rule in the client's namespace. SLOW=1 in a spec pins the
@@ -10,17 +10,17 @@
 #     e.g. bench/wan.sh "rqst-20|20||0" "ovpn-20|20||0|ovpn-tap": rqst against OpenVPN tap at 40 ms
 #   Env: ROUNDS (2, interleaved), T (15: iperf3 seconds; pings every 50 ms from its 3rd second),
 #        DIR (c2s, or s2c: the stream from the server, queueing at the client),
-#        RELAY_RT (a SCHED_FIFO priority for the relay, 0 = none)
+#        RELAY_RT (a SCHED_FIFO priority for the relay, 0 = none), IPERF_CC (cubic: the TCP inside)
 #   Output: bench/results/<UTC stamp>-wan/{wan.tsv,summary.md}, and each rqst round's two logs (<label>-r<round>-{srv,cli}.log,
 #   with any warning of frames lost inside the tunnel). Uses the anchors' namespaces ab-srv / ab-cli.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
-ROUNDS=${ROUNDS:-2}; T=${T:-15}; DIR=${DIR:-c2s}; RELAY_RT=${RELAY_RT:-0}
+ROUNDS=${ROUNDS:-2}; CC=${IPERF_CC:-cubic}; T=${T:-15}; DIR=${DIR:-c2s}; RELAY_RT=${RELAY_RT:-0}
 case $DIR in c2s) R= ;; s2c) R=-R ;; *) die "DIR must be c2s or s2c, not $DIR" ;; esac
 specs=("$@")
 ((${#specs[@]})) || for d in 20 5 0; do specs+=("d$d-off|$d||1" "d$d-on|$d|--rx-aqm on|1"); done
-command -v gcc >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null; }
+"$ROOT/scripts/deps.sh" # gcc for the relay, nft for OpenVPN's redirect
 command -v iperf3 >/dev/null || SKIP_SOFTETHER=1 "$ANCHORS_DIR/install-deps.sh" >/dev/null
 "$ROOT/rqst" train
 stamp=$(date -u +%Y%m%dT%H%M%SZ)-wan
@@ -81,10 +81,10 @@ for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
     start_daemon spin "$NS_SRV" taskset -c 1 sh -c 'while :; do :; done'
   fi
   start_daemon iperf3-s "$NS_SRV" iperf3 -s -p 5201; sleep 0.5
-  for _ in 1 2; do ip netns exec "$NS_CLI" iperf3 -c "$target" -t 6 -C cubic >/dev/null 2>&1 || true; done # warm-up
+  for _ in 1 2; do ip netns exec "$NS_CLI" iperf3 -c "$target" -t 6 -C "$CC" >/dev/null 2>&1 || true; done # warm-up
   idle=$(pings 40)
   rcvbuf0=$(udp_rcvbuf_errors "$NS_SRV"); crcvbuf0=$(udp_rcvbuf_errors "$NS_CLI")
-  ip netns exec "$NS_CLI" iperf3 -c "$target" -t "$T" $R -C cubic -J >"$SCRATCH/wan-iperf.json" 2>/dev/null & ipp=$!
+  ip netns exec "$NS_CLI" iperf3 -c "$target" -t "$T" $R -C "$CC" -J >"$SCRATCH/wan-iperf.json" 2>/dev/null & ipp=$!
   sleep 3
   loaded=$(pings $(( (T - 4) * 20 )))
   wait $ipp || true
@@ -108,7 +108,7 @@ done; done
   echo "# rqst over a path with a round trip (bench/wan.sh) $stamp"
   echo
   echo "- code: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); $(uname -r), $(nproc) CPUs"
-  echo "- one TCP stream $DIR, cubic, $T s; ping every 50 ms under it; $ROUNDS interleaved rounds; medians over rounds"
+  echo "- one TCP stream $DIR, $CC, $T s; ping every 50 ms under it; $ROUNDS interleaved rounds; medians over rounds"
   echo "- the client reaches the server through a UDP relay holding each datagram the one-way delay; slow = the server (JVM or openvpn) pinned to CPU 1 beside a busy loop"
   echo
   echo "- relay: datagrams it released over 1 ms late, and the latest (us); it shares the two CPUs with the rest (RELAY_RT=$RELAY_RT)"

@@ -50,11 +50,15 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
      */
     public static final int RQST_MAX_UDP_PAYLOAD = 1350;
     /**
-     * Frames quiche may queue per direction. A queue is latency for everything behind it: a full
-     * 2048-frame queue held 20 ms at 1.4 Gbit/s; 256 keeps a ping under load within a few ms while
-     * one TCP stream still fills the tunnel (bench/compare.sh).
+     * Frames quiche may queue per direction. When the send queue is full quiche refuses a DATAGRAM and
+     * Netty drops the rest of that flush without a word (the peers' frame reports count them,
+     * {@code session.FrameLoss}). 256 frames overflowed under one TCP stream over a 40 ms round trip:
+     * 51-229 frames lost per 15 s, 324-491 Mbit/s s2c against 508-542 with 1024, which lost about one
+     * (bench/wan.sh). On a LAN 1024 measured the same loaded ping (p99 3.65 / 4.20 ms against 4.28 /
+     * 3.72) and no less throughput (bench/compare.sh, 2026-11-23). The queue only fills when more is
+     * offered than the path takes: a full 2048-frame queue held 20 ms at 1.4 Gbit/s.
      */
-    public static final int DEFAULT_DATAGRAM_QUEUE = 256;
+    public static final int DEFAULT_DATAGRAM_QUEUE = 1024;
     /**
      * SO_RCVBUF/SO_SNDBUF of the UDP socket. The kernel's default (208 KiB) drops bursts
      * (UdpRcvbufErrors, seen with the anchors); 4 MiB absorbed everything but held 30 ms of a TCP
