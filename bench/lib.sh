@@ -24,8 +24,8 @@ bench_prepare() { # tools, the jar and its AOT cache, the run directory ($RUN_DI
   mkdir -p /etc/netns/"$NS_CLI"; echo "$UL_SRV_IP rqst.bench" >/etc/netns/"$NS_CLI"/hosts
 }
 
-rqst_server_up() { # [java options] : the server in ab-srv, tunnel address 10.8.0.1/24
-  start_daemon rqst-srv "$NS_SRV" env RQST_JAVA_OPTS="${1:-}" sh -c "cd '$PKI/server' && exec '$ROOT/rqst' server ${RQST_ARGS:-} --address 10.8.0.1/24 --state-dir '$SCRATCH/rqst-state'"
+rqst_server_up() { # [java options] : the server in ab-srv, tunnel address 10.8.0.1/24; RQST_SERVER_JAVA_OPTS adds more
+  start_daemon rqst-srv "$NS_SRV" env RQST_JAVA_OPTS="${1:-} ${RQST_SERVER_JAVA_OPTS:-}" sh -c "cd '$PKI/server' && exec '$ROOT/rqst' server ${RQST_ARGS:-} --address 10.8.0.1/24 --state-dir '$SCRATCH/rqst-state'"
   for _ in $(seq 1 150); do grep -q "listening on" "$SCRATCH/logs/rqst-srv.out" 2>/dev/null && break; sleep 0.1; done
   grep -q "listening on" "$SCRATCH/logs/rqst-srv.out" || { cat "$SCRATCH/logs/rqst-srv.out" >&2; die "rqst server did not start"; }
 }
