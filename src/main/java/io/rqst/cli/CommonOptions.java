@@ -42,7 +42,8 @@ final class CommonOptions {
         spec.addOption(Specs.option(OptionSpec.builder("--rx-aqm").paramLabel("on|off|TARGET/INTERVAL")
                 .defaultValue("off")
                 .description("Keep this end's receive queue short when its CPU cannot keep up (CoDel): a ping under a full-speed "
-                        + "transfer waits about a third as long, but many clients saturating a server lose throughput. "
+                        + "transfer waits about half as long, but many clients saturating a server lose throughput, and over a "
+                        + "round trip of about 10 ms one stream may lose a third of its rate. "
                         + "on = 500us/5ms; on a path with a longer round trip both grow with it (default: ${DEFAULT-VALUE})."),
                 String.class, () -> rxAqm, v -> rxAqm = v));
         spec.addOption(Specs.option(OptionSpec.builder("-v", "--verbose").description("Log debug details."),

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>Measured (bench/RESULTS.md, 2026-11-22 14:20): one TCP stream kept its throughput and a ping under it
  * waited 1.56 / 5.59 ms p50 / p99 instead of 4.46 / 9.86; sixteen clients that saturate the server's CPU
  * sent 230 Mbit/s instead of 445, because sixteen senders each slowed by one drop barely lower the load and
- * CoDel drops ever faster. Hence off by default.
+ * CoDel drops ever faster. And over a 10 ms round trip a handful of drops cost one stream a third to a half of
+ * its rate: each drop slows QUIC's cubic and the inner TCP's at once (2026-11-23 19:50). Hence off by default,
+ * even for a sole connection.
  *
  * <p>The configured interval is a floor: the loop's QUIC connections tell it their minimum round trip
  * ({@link #roundTrip}), and the interval grows to the longest of them, the target with it (see {@link Shared}),
