@@ -10,13 +10,16 @@
 #     e.g. bench/wan.sh "rqst-20|20||0" "ovpn-20|20||0|ovpn-tap": rqst against OpenVPN tap at 40 ms
 #   Env: ROUNDS (2, interleaved), T (15: iperf3 seconds; pings every 50 ms from its 3rd second),
 #        DIR (c2s, or s2c: the stream from the server, queueing at the client),
-#        RELAY_RT (a SCHED_FIFO priority for the relay, 0 = none), IPERF_CC (cubic: the TCP inside)
+#        RELAY_RT (a SCHED_FIFO priority for the relay, 0 = none), IPERF_CC (cubic: the TCP inside),
+#        LOSS (0: percent of datagrams the relay loses at random, each way, e.g. 0.1 for a lossy Wi-Fi path)
 #   Output: bench/results/<UTC stamp>-wan/{wan.tsv,summary.md}, and each rqst round's two logs (<label>-r<round>-{srv,cli}.log,
 #   with any warning of frames lost inside the tunnel). Uses the anchors' namespaces ab-srv / ab-cli.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
-ROUNDS=${ROUNDS:-2}; CC=${IPERF_CC:-cubic}; T=${T:-15}; DIR=${DIR:-c2s}; RELAY_RT=${RELAY_RT:-0}
+ROUNDS=${ROUNDS:-2}; CC=${IPERF_CC:-cubic}; T=${T:-15}; DIR=${DIR:-c2s}; RELAY_RT=${RELAY_RT:-0}; LOSS=${LOSS:-0}
+LOSS_PPM=$(awk -v l="$LOSS" 'BEGIN { if (l !~ /^[0-9]*\.?[0-9]+$/ || l > 100) exit 1; printf "%d", l * 10000 }') \
+  || die "LOSS must be a percentage between 0 and 100, not $LOSS"
 case $DIR in c2s) R= ;; s2c) R=-R ;; *) die "DIR must be c2s or s2c, not $DIR" ;; esac
 specs=("$@")
 ((${#specs[@]})) || for d in 20 5 0; do specs+=("d$d-off|$d||1" "d$d-on|$d|--rx-aqm on|1"); done
@@ -59,19 +62,19 @@ frames_lost() {
     "$(quic_lost "$cli")" "$(quic_lost "$srv")"
 }
 udp_rcvbuf_errors() { ip netns exec "$1" nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}'; }
-printf 'label\tvpn\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\tclient-side UdpRcvbufErrors (client and relay)\trelay drops\trelay late >1 ms\trelay max late us\tframes lost c2s\tframes lost s2c\tQUIC lost cli/srv\n' >"$RUN_DIR/wan.tsv"
+printf 'label\tvpn\tround\tone-way ms\toptions\tslow\tMbit/s\tinner retransmits\tidle p50\tidle p99\tloaded p50\tloaded p99\tCoDel drops\tserver UdpRcvbufErrors\tclient-side UdpRcvbufErrors (client and relay)\trelay drops\trelay late >1 ms\trelay max late us\tframes lost c2s\tframes lost s2c\tQUIC lost cli/srv\trelay lost at random (LOSS)\n' >"$RUN_DIR/wan.tsv"
 for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   IFS='|' read -r label delay args slow vpn <<<"$spec"; vpn=${vpn:-rqst}
   case $vpn in
     rqst)
-      start_daemon relay "$NS_CLI" "${relay_prio[@]}" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" 3456 "$delay"
+      start_daemon relay "$NS_CLI" "${relay_prio[@]}" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" 3456 "$delay" "$LOSS_PPM"
       RQST_ARGS=$args rqst_server_up
       RQST_ARGS=$args rqst_client_up "vpn://rqst.bench:$RELAY_PORT"
       target=10.8.0.1; srv=rqst-srv
       wait_reachable "$target" 30 || { cat "$SCRATCH"/logs/rqst-*.out >&2; die "rqst tunnel through the relay unreachable"; } ;;
     ovpn-tap)
       [[ -z $args ]] || die "$label: options are for rqst only"
-      start_daemon relay "$NS_CLI" "${relay_prio[@]}" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" "$OVPN_PORT" "$delay"
+      start_daemon relay "$NS_CLI" "${relay_prio[@]}" "$SCRATCH/udp-delay" "$RELAY_PORT" "$UL_SRV_IP" "$OVPN_PORT" "$delay" "$LOSS_PPM"
       "$ANCHORS_DIR/openvpn.sh" up tap >/dev/null 2>&1 || { tail -5 "$SCRATCH"/logs/ovpn-*.out >&2; die "OpenVPN through the relay did not come up"; }
       target=$OVPN_SRV_IP; srv=ovpn-srv ;;
     *) die "$label: vpn must be rqst or ovpn-tap, not $vpn" ;;
@@ -93,6 +96,7 @@ for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   stop_daemon iperf3-s; stop_daemon spin; stop_daemon relay
   relay=$(sed -n 's/^udp-delay: \([0-9]*\) datagrams dropped, \([0-9]*\) released over 1 ms late, at most \([0-9]*\) us late$/\1\t\2\t\3/p' "$SCRATCH/logs/relay.out")
   relay=${relay:-NA$'\t'NA$'\t'NA}
+  rlost=$(sed -n 's/^udp-delay: \([0-9]*\) datagrams lost at random.*/\1/p' "$SCRATCH/logs/relay.out"); rlost=${rlost:-0}
   if [[ $vpn == rqst ]]; then
     rqst_down
     drops=$(grep -o '[0-9]* packets dropped so far' "$SCRATCH/logs/rqst-srv.out" | tail -1 | cut -d' ' -f1 || true)
@@ -101,7 +105,7 @@ for r in $(seq "$ROUNDS"); do for spec in "${specs[@]}"; do
   else
     "$ANCHORS_DIR/openvpn.sh" down >/dev/null; drops=-; lost=$'-\t-\t-'
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$vpn" "$r" "$delay" "${args:--}" "$slow" "$mb" "$idle" "$loaded" "${drops:-0}" "$rcvbuf" "$crcvbuf" "$relay" "$lost" | tee -a "$RUN_DIR/wan.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$vpn" "$r" "$delay" "${args:--}" "$slow" "$mb" "$idle" "$loaded" "${drops:-0}" "$rcvbuf" "$crcvbuf" "$relay" "$lost" "$rlost" | tee -a "$RUN_DIR/wan.tsv"
 done; done
 
 {
@@ -109,7 +113,7 @@ done; done
   echo
   echo "- code: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown); $(uname -r), $(nproc) CPUs"
   echo "- one TCP stream $DIR, $CC, $T s; ping every 50 ms under it; $ROUNDS interleaved rounds; medians over rounds"
-  echo "- the client reaches the server through a UDP relay holding each datagram the one-way delay; slow = the server (JVM or openvpn) pinned to CPU 1 beside a busy loop"
+  echo "- the client reaches the server through a UDP relay holding each datagram the one-way delay$( [[ $LOSS_PPM == 0 ]] || echo ", and losing $LOSS % of them at random each way (LOSS)"); slow = the server (JVM or openvpn) pinned to CPU 1 beside a busy loop"
   echo
   echo "- relay: datagrams it released over 1 ms late, and the latest (us); it shares the two CPUs with the rest (RELAY_RT=$RELAY_RT)"
   echo
@@ -121,7 +125,7 @@ done; done
   med() { sort -g | awk '{a[NR]=$1} END{if (!NR) print "NA"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
   for spec in "${specs[@]}"; do
     IFS='|' read -r label delay args _ vpn <<<"$spec"
-    echo "| $label | ${vpn:-rqst} | $delay | ${args:--} | $(col "$label" 6 | med) ($(col "$label" 6 | tr '\n' ' ' | sed 's/ $//')) | $(col "$label" 8 | med) | $(col "$label" 10 | med) / $(col "$label" 11 | med) | $(col "$label" 12 | tr '\n' ' ' | sed 's/ $//') | $(col "$label" 16 | med), $(col "$label" 17 | med) | $(awk -F'\t' -v k="$label" 'NR>1 && $1==k {printf "%s%s; %s; %s", (n++ ? ", " : ""), $19, $20, $21}' "$RUN_DIR/wan.tsv") |"
+    echo "| $label | ${vpn:-rqst} | $delay | ${args:--} | $(col "$label" 6 | med) ($(col "$label" 6 | tr '\n' ' ' | sed 's/ $//')) | $(col "$label" 8 | med) | $(col "$label" 10 | med) / $(col "$label" 11 | med) | $(col "$label" 12 | tr '\n' ' ' | sed 's/ $//') | $(col "$label" 16 | med), $(col "$label" 17 | med)$( [[ $LOSS_PPM == 0 ]] || echo "; lost at random $(col "$label" 21 | tr '\n' ' ' | sed 's/ $//')") | $(awk -F'\t' -v k="$label" 'NR>1 && $1==k {printf "%s%s; %s; %s", (n++ ? ", " : ""), $19, $20, $21}' "$RUN_DIR/wan.tsv") |"
   done
 } >"$RUN_DIR/summary.md"
 cat "$RUN_DIR/summary.md"
