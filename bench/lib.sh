@@ -6,6 +6,10 @@ export ANCHORS_DIR=${ANCHORS_DIR:-$(cd "$ROOT/../shared/bench/anchors" 2>/dev/nu
 [[ -n $ANCHORS_DIR && -f $ANCHORS_DIR/lib.sh ]] || { echo "bench: the anchor scripts are missing (set ANCHORS_DIR)" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || { echo "bench: needs root" >&2; exit 1; }
 export IPERF_CC=${IPERF_CC:-cubic}
+# the TCP inside the tunnel: a name iperf3's -C would refuse makes every run NA, so refuse it here
+avail_cc=/proc/sys/net/ipv4/tcp_available_congestion_control
+grep -qw -- "$IPERF_CC" "$avail_cc" || modprobe -q "tcp_$IPERF_CC" 2>/dev/null || true
+grep -qw -- "$IPERF_CC" "$avail_cc" || { echo "bench: IPERF_CC=$IPERF_CC is not a congestion control this kernel has ($(cat "$avail_cc"))" >&2; exit 1; }
 WARMUP_S=${WARMUP_S:-8}
 # shellcheck source=/dev/null
 . "$ANCHORS_DIR/lib.sh"

@@ -20,6 +20,7 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-2}; CC=${IPERF_CC:-cubic}; T=${T:-15}; DIR=${DIR:-c2s}; RELAY_RT=${RELAY_RT:-0}; LOSS=${LOSS:-0}
 LOSS_PPM=$(awk -v l="$LOSS" 'BEGIN { if (l !~ /^[0-9]*\.?[0-9]+$/ || l > 100) exit 1; printf "%d", l * 10000 }') \
   || die "LOSS must be a percentage between 0 and 100, not $LOSS"
+[[ $LOSS_PPM != 0 ]] || awk -v l="$LOSS" 'BEGIN { exit !(l == 0) }' || die "LOSS=$LOSS is below the relay's resolution of 0.0001 % (one per million)"
 case $DIR in c2s) R= ;; s2c) R=-R ;; *) die "DIR must be c2s or s2c, not $DIR" ;; esac
 specs=("$@")
 ((${#specs[@]})) || for d in 20 5 0; do specs+=("d$d-off|$d||1" "d$d-on|$d|--rx-aqm on|1"); done
