@@ -28,8 +28,9 @@ bench_prepare() { # tools, the jar and its AOT cache, the run directory ($RUN_DI
   mkdir -p /etc/netns/"$NS_CLI"; echo "$UL_SRV_IP rqst.bench" >/etc/netns/"$NS_CLI"/hosts
 }
 
-rqst_server_up() { # [java options] : the server in ab-srv, tunnel address 10.8.0.1/24; RQST_SERVER_JAVA_OPTS adds more
-  start_daemon rqst-srv "$NS_SRV" env RQST_JAVA_OPTS="${1:-} ${RQST_SERVER_JAVA_OPTS:-}" sh -c "cd '$PKI/server' && exec '$ROOT/rqst' server ${RQST_ARGS:-} --address 10.8.0.1/24 --state-dir '$SCRATCH/rqst-state'"
+rqst_server_up() { # [java options] : the server in ab-srv, tunnel address 10.8.0.1/24; RQST_SERVER_JAVA_OPTS adds JVM
+  # options, RQST_SERVER_ARGS server-only options (e.g. "--threads 1")
+  start_daemon rqst-srv "$NS_SRV" env RQST_JAVA_OPTS="${1:-} ${RQST_SERVER_JAVA_OPTS:-}" sh -c "cd '$PKI/server' && exec '$ROOT/rqst' server ${RQST_ARGS:-} ${RQST_SERVER_ARGS:-} --address 10.8.0.1/24 --state-dir '$SCRATCH/rqst-state'"
   for _ in $(seq 1 150); do grep -q "listening on" "$SCRATCH/logs/rqst-srv.out" 2>/dev/null && break; sleep 0.1; done
   grep -q "listening on" "$SCRATCH/logs/rqst-srv.out" || { cat "$SCRATCH/logs/rqst-srv.out" >&2; die "rqst server did not start"; }
 }
@@ -136,7 +137,7 @@ median_of() { awk -F'\t' -v s="$1" -v d="$2" '$1==s && $2==d && $4!="NA"{print $
 
 run_header() { # the lines every summary starts with
   echo "- host: $(uname -r), $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-  echo "- rqst $(git -C "$ROOT" describe --always --dirty 2>/dev/null)${RQST_ARGS:+ with $RQST_ARGS}; $(grep -h "listening on" "$RUN_DIR"/rqst/server.log 2>/dev/null | cut -d" " -f4- | head -1)"
+  echo "- rqst $(git -C "$ROOT" describe --always --dirty 2>/dev/null)${RQST_ARGS:+ with $RQST_ARGS}${RQST_SERVER_ARGS:+, server with $RQST_SERVER_ARGS}; $(grep -h "listening on" "$RUN_DIR"/rqst/server.log 2>/dev/null | cut -d" " -f4- | head -1)"
   echo "- iperf3: 1 TCP stream, -t $IPERF_T, $IPERF_RUNS runs per direction, interleaved, congestion control $IPERF_CC; rqst warmed up first with rounds of ${WARMUP_S}s each way until its JIT compilers spent under ${JIT_QUIET_S}s in a round (at most $WARMUP_MAX_ROUNDS rounds)"
   echo "- ping: -c $PING_COUNT -i $PING_INTERVAL on the idle tunnel; measurement method and CPU guard: the anchors' lib.sh"
 }

@@ -71,7 +71,18 @@ final class CommonOptions {
     /** Creates TAPs as configured. */
     io.rqst.tap.TapFactory taps() {
         boolean offload = !noTapOffload;
-        return (name, mtu, mac) -> io.rqst.tap.LinuxTap.open(name, mtu, mac, offload);
+        return new io.rqst.tap.TapFactory() {
+            @Override
+            public io.rqst.tap.TapDevice open(String name, int mtu, java.util.OptionalLong mac) throws java.io.IOException {
+                return io.rqst.tap.LinuxTap.open(name, mtu, mac, offload);
+            }
+
+            @Override
+            public java.util.List<io.rqst.tap.LinuxTap> openQueues(String name, int mtu, java.util.OptionalLong mac, int queues)
+                    throws java.io.IOException {
+                return io.rqst.tap.LinuxTap.openQueues(name, mtu, mac, offload, queues);
+            }
+        };
     }
 
 

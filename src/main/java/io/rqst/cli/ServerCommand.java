@@ -43,6 +43,8 @@ final class ServerCommand implements Callable<Integer> {
     List<String> addresses = new ArrayList<>();
     int mtu;
     int maxMacs;
+    /** 0: one per CPU. */
+    int threads;
 
     /** This command's picocli model, bound to these fields (see {@link Specs}). */
     CommandSpec model() {
@@ -70,6 +72,10 @@ final class ServerCommand implements Callable<Integer> {
                 .description("MTU of the uplink and the tunnel (default: ${DEFAULT-VALUE})."), int.class, () -> mtu, v -> mtu = v));
         spec.addOption(Specs.option(OptionSpec.builder("--max-macs").paramLabel("N").defaultValue("64")
                 .description("MAC addresses one client may use at once (default: ${DEFAULT-VALUE})."), int.class, () -> maxMacs, v -> maxMacs = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--threads").paramLabel("N").defaultValue("0")
+                .description("Threads serving clients, each client served by one, each with its own UDP socket on the port"
+                        + " and its own queue of the uplink TAP (default: one per CPU, here " + defaultThreads() + ")."),
+                int.class, () -> threads, v -> threads = v));
         spec.mixinStandardHelpOptions(true);
         return spec;
     }
@@ -87,6 +93,9 @@ final class ServerCommand implements Callable<Integer> {
         if (maxMacs < 1 || maxMacs > 4096) {
             throw new Main.UsageError("--max-macs " + maxMacs + " is out of range 1-4096");
         }
+        if (threads < 0 || threads > MAX_THREADS) {
+            throw new Main.UsageError("--threads " + threads + " is out of range 1-" + MAX_THREADS);
+        }
         checkTapName(tap);
         List<Cidr> cidrs = parseCidrs(addresses);
         List<InetSocketAddress> bind = listenAddresses();
@@ -102,7 +111,8 @@ final class ServerCommand implements Callable<Integer> {
             System.err.println("rqst: " + e.getMessage());
             return Main.EXIT_FAILURE;
         }
-        VpnServer server = new VpnServer(new VpnServer.Config(bind, quic, tap, mtu, cidrs, maxMacs, Optional.ofNullable(common.pcap)),
+        VpnServer server = new VpnServer(new VpnServer.Config(bind, quic, tap, mtu, cidrs, maxMacs, Optional.ofNullable(common.pcap),
+                threads == 0 ? defaultThreads() : threads),
                 tls, common.taps(), hostNet);
         // a reconnecting client resumes its TLS session, for which BoringSSL does not ask the verifier again:
         // the server judges the certificate again at accept (dates, CRL), and its live sessions when the CRL changes
@@ -123,6 +133,14 @@ final class ServerCommand implements Callable<Integer> {
         }, "rqst-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** More would only add sockets: a thread serves a client's whole connection. */
+    static final int MAX_THREADS = 256;
+
+    /** One event loop per CPU this process may run on. */
+    static int defaultThreads() {
+        return Math.max(1, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
     }
 
     private List<InetSocketAddress> listenAddresses() {

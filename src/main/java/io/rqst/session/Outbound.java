@@ -10,12 +10,16 @@ import java.util.concurrent.locks.LockSupport;
  * read; from a reader thread the frames travel to the loop in pooled {@link FrameBatch}es, at most
  * {@link #BATCHES_IN_FLIGHT} at a time, so that a reader can never flood the loop.
  *
- * <p>Thread rules: {@link #enqueue} and {@link #submit} on the reader (the loop itself, or the reader
- * thread); {@link #send} on the loop.
+ * <p>Thread rules: {@link #enqueue} and {@link #submit} on a reader (the loop itself, or a reader
+ * thread); {@link #send} on the loop. A server has one reader per uplink queue ({@link #MAX_READERS} at most),
+ * each with its own index and its own batch being filled; a client has one, index 0.
  */
 final class Outbound implements FrameBatch.Target {
-    /** Batches in flight from a reader thread to the loop. */
+    /** Batches in flight from reader threads to the loop. */
     static final int BATCHES_IN_FLIGHT = 4;
+
+    /** Readers at most: the uplink queues of a server ({@link io.rqst.tap.LinuxTap#MAX_QUEUES}). */
+    static final int MAX_READERS = io.rqst.tap.LinuxTap.MAX_QUEUES;
 
     /** What the session decides for its frames. */
     interface Owner {
@@ -38,8 +42,8 @@ final class Outbound implements FrameBatch.Target {
     private final SessionCounters counters;
     private final FrameBatch.Pool pool = new FrameBatch.Pool(BATCHES_IN_FLIGHT, this);
     private volatile Connection connection;
-    /** Reader only: the batch being filled in the current read. */
-    private FrameBatch pending;
+    /** Readers: each reader's batch being filled in its current read, by reader index (each its own slot). */
+    private final FrameBatch[] pending = new FrameBatch[MAX_READERS];
     /** Reader only, when it runs on the connection's loop: frames were sent and need a flush. */
     private boolean unflushed;
 
@@ -60,6 +64,16 @@ final class Outbound implements FrameBatch.Target {
      *         end with {@link #submit}
      */
     boolean enqueue(ByteBuf frame) {
+        return enqueue(frame, 0);
+    }
+
+    /**
+     * Reader {@code reader}: one frame, which this owns from here.
+     *
+     * @return whether this frame began this reader's output of its current read, which it then has to end with
+     *         {@link #submit(int)}
+     */
+    boolean enqueue(ByteBuf frame, int reader) {
         Connection c = connection;
         if (c.inExecutor()) {
             boolean first = !unflushed;
@@ -68,11 +82,11 @@ final class Outbound implements FrameBatch.Target {
             return first;
         }
         boolean first = false;
-        FrameBatch b = pending;
+        FrameBatch b = pending[reader];
         while (b == null) {
             b = pool.tryAcquire();
             if (b != null) {
-                pending = b;
+                pending[reader] = b;
                 first = true;
             } else if (owner.waitForBatch()) {
                 Thread.onSpinWait();
@@ -85,23 +99,28 @@ final class Outbound implements FrameBatch.Target {
         }
         b.add(frame);
         if (b.isFull()) {
-            submit();
+            submit(reader);
         }
         return first;
     }
 
     /** Reader: at the end of a read, flushes what was sent inline, or hands the batch to the loop. */
     void submit() {
-        if (unflushed) {
+        submit(0);
+    }
+
+    /** Reader {@code reader}: {@link #submit()} for its own batch. */
+    void submit(int reader) {
+        if (connection.inExecutor() && unflushed) { // only the connection's own loop sends inline
             unflushed = false;
             connection.flush();
             return;
         }
-        FrameBatch b = pending;
+        FrameBatch b = pending[reader];
         if (b == null) {
             return;
         }
-        pending = null;
+        pending[reader] = null;
         try {
             connection.executor().execute(b);
         } catch (RuntimeException e) {

@@ -58,16 +58,19 @@ final class ServerSession implements ConnectionListener, Outbound.Owner {
 
     // ---- uplink → client (reader thread, then event loop)
 
-    /** Reader: one frame for this session, which owns it from here ({@link Outbound#enqueue}). */
-    void enqueue(ByteBuf frame) {
-        if (outbound.enqueue(frame)) {
-            server.touched(this); // the reader's end of batch submits
-        }
+    /**
+     * Reader {@code reader} (an uplink queue's): one frame for this session, which owns it from here
+     * ({@link Outbound#enqueue(ByteBuf, int)}).
+     *
+     * @return whether the reader has to {@link #submit} this session at the end of its read
+     */
+    boolean enqueue(ByteBuf frame, int reader) {
+        return outbound.enqueue(frame, reader);
     }
 
-    /** Reader: at the end of a read ({@link Outbound#submit}). */
-    void submit() {
-        outbound.submit();
+    /** Reader {@code reader}: at the end of a read ({@link Outbound#submit(int)}). */
+    void submit(int reader) {
+        outbound.submit(reader);
     }
 
     @Override

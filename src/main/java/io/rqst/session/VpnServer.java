@@ -1,6 +1,7 @@
 package io.rqst.session;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.rqst.config.Addresses;
 import io.rqst.config.Cidr;
@@ -59,9 +60,25 @@ public final class VpnServer implements AutoCloseable {
      * @param addresses         addresses to put on the uplink (may be empty)
      * @param maxMacsPerSession MAC addresses one client may use at once
      * @param pcap              where to capture the tunnel's frames, if anywhere
+     * @param threads           event loops serving the clients (each client is served by one): each has a socket
+     *                          per listen address ({@link QuicServerTransport#bind(QuicSettings, Tls, List,
+     *                          EventLoopGroup, int, QuicServerTransport.Acceptor)}) and, where the TAP factory
+     *                          makes queues, its own queue of the uplink, which it reads and writes
      */
     public record Config(List<InetSocketAddress> listen, QuicSettings quic, String tapName, int mtu,
-                         List<Cidr> addresses, int maxMacsPerSession, Optional<Path> pcap) {}
+                         List<Cidr> addresses, int maxMacsPerSession, Optional<Path> pcap, int threads) {
+        public Config {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads " + threads + " < 1");
+            }
+        }
+
+        /** A server on one event loop. */
+        public Config(List<InetSocketAddress> listen, QuicSettings quic, String tapName, int mtu,
+                      List<Cidr> addresses, int maxMacsPerSession, Optional<Path> pcap) {
+            this(listen, quic, tapName, mtu, addresses, maxMacsPerSession, pcap, 1);
+        }
+    }
 
     private final Config config;
     private final Tls tls;
@@ -71,17 +88,30 @@ public final class VpnServer implements AutoCloseable {
     private final Map<String, ServerSession> byResumeToken = new ConcurrentHashMap<>();
     private final Map<String, ServerSession> sessions = new ConcurrentHashMap<>();
     private Hub<ServerSession> hub;
+    /** The uplink's first queue: its name, MTU and MAC are the uplink's. */
     private TapDevice uplink;
-    private final ThreadLocal<FrameWriter> uplinkWriters = ThreadLocal.withInitial(() -> uplink.writer());
+    /** Every queue of the uplink, the first one first; empty until it is open. */
+    private List<? extends TapDevice> uplinkQueues = List.of();
+    /** The event loop reading each queue but the ones without a queue (more threads than queues). */
+    private final Map<EventLoop, TapDevice> queueOfLoop = new ConcurrentHashMap<>();
+    /**
+     * Each event loop writes to the uplink through its own queue, so that the kernel hands the answers of the flows
+     * it writes back to that queue, the one it reads (the TUN driver's flow steering).
+     */
+    private final ThreadLocal<FrameWriter> uplinkWriters = ThreadLocal.withInitial(() -> {
+        for (Map.Entry<EventLoop, TapDevice> e : queueOfLoop.entrySet()) {
+            if (e.getKey().inEventLoop()) {
+                return e.getValue().writer();
+            }
+        }
+        return uplink.writer();
+    });
     private Capture capture;
-    /** Stops reading the uplink; null until it is read. */
-    private Runnable stopReading;
+    /** Stop reading the uplink's queues; empty until they are read. */
+    private final List<Runnable> stopReading = new ArrayList<>();
     private EventLoopGroup group;
     private QuicServerTransport transport;
     private volatile List<String> gateways = List.of();
-    /** Reader thread only: sessions with a pending batch in the current read. */
-    private final List<ServerSession> touched = new ArrayList<>();
-    private long uplinkDrops;
     /** Set when {@link #close()} begins: connections accepted from then on are told goodbye at once. */
     private volatile boolean closing;
     /** Judges a client's certificate at accept and at {@link #recheck()}: why it may not hold a session, or empty. */
@@ -102,22 +132,30 @@ public final class VpnServer implements AutoCloseable {
     public void start() throws IOException, HostNetException {
         try {
             hub = new Hub<>(config.maxMacsPerSession());
-            uplink = taps.open(config.tapName(), config.mtu(), OptionalLong.of(StableMac.forRole("server:" + config.tapName())));
+            uplinkQueues = taps.openQueues(config.tapName(), config.mtu(), OptionalLong.of(StableMac.forRole("server:" + config.tapName())),
+                    config.threads());
+            uplink = uplinkQueues.getFirst();
             hub.pinUplinkMac(uplink.macAddress());
             findGateways(config.addresses(), uplink.name());
             for (Cidr c : config.addresses()) {
                 hostNet.addAddress(uplink.name(), c.toString());
             }
             capture = Capture.open(config.pcap());
-            group = EventLoops.group(1, "rqst-quic");
-            stopReading = TapReading.start(uplink, new UplinkSink(), group.next(), "rqst-uplink-reader");
-            transport = QuicServerTransport.bind(config.quic(), tls, config.listen(), group, new Acceptor());
+            group = EventLoops.group(config.threads(), "rqst-quic");
+            for (int q = 0; q < uplinkQueues.size(); q++) {
+                EventLoop loop = group.next();
+                queueOfLoop.put(loop, uplinkQueues.get(q));
+                stopReading.add(TapReading.start(uplinkQueues.get(q), new UplinkSink(q), loop, "rqst-uplink-reader-" + q));
+            }
+            transport = QuicServerTransport.bind(config.quic(), tls, config.listen(), group, config.threads(), new Acceptor());
         } catch (IOException | HostNetException | RuntimeException e) {
             close();
             throw e;
         }
-        LOG.info("listening on {} (QUIC, ALPN {}), uplink {} mtu {} mac {}{}", transport.localAddresses().stream()
-                        .map(VpnServer::format).toList(), config.quic().alpn(), uplink.name(), uplink.mtu(),
+        LOG.info("listening on {} (QUIC, ALPN {}{}), uplink {} mtu {} mac {}{}", transport.localAddresses().stream()
+                        .map(VpnServer::format).toList(), config.quic().alpn(),
+                config.threads() == 1 ? "" : ", " + transport.sockets() / transport.localAddresses().size() + " threads",
+                uplink.name() + (uplinkQueues.size() > 1 ? " (" + uplinkQueues.size() + " queues)" : ""), uplink.mtu(),
                 Mac.toString(uplink.macAddress()), config.addresses().isEmpty() ? "" : " address " + config.addresses());
     }
 
@@ -198,10 +236,6 @@ public final class VpnServer implements AutoCloseable {
 
     void capture(ByteBuf frame) {
         capture.frame(frame);
-    }
-
-    void touched(ServerSession s) {
-        touched.add(s);
     }
 
     /** A client presented the resume token of an older session: that one goes. */
@@ -292,8 +326,24 @@ public final class VpnServer implements AutoCloseable {
         return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 
-    /** Routes frames read from the uplink to the sessions (reader thread). */
+    /** Routes frames read from one queue of the uplink to the sessions (that queue's reader). */
     private final class UplinkSink implements FrameSink {
+        /** The queue's index, which is also its reader's among each session's readers. */
+        private final int reader;
+        /** Sessions with a pending batch in the current read. */
+        private final List<ServerSession> touched = new ArrayList<>();
+        private long uplinkDrops;
+
+        UplinkSink(int reader) {
+            this.reader = reader;
+        }
+
+        private void enqueue(ServerSession s, ByteBuf frame) {
+            if (s.enqueue(frame, reader)) {
+                touched.add(s); // this read's end submits
+            }
+        }
+
         @Override
         public void frame(ByteBuf frame) {
             if (frame.readableBytes() < TapDevice.ETHERNET_HEADER) {
@@ -304,21 +354,21 @@ public final class VpnServer implements AutoCloseable {
             if (to == Hub.FLOOD) {
                 List<Port<ServerSession>> all = hub.sessions();
                 for (int i = 0; i < all.size(); i++) {
-                    all.get(i).attachment().enqueue(frame.retainedDuplicate());
+                    enqueue(all.get(i).attachment(), frame.retainedDuplicate());
                 }
                 frame.release();
             } else if (to == Hub.DROP || to.attachment() == null) {
                 uplinkDrops++;
                 frame.release();
             } else {
-                to.attachment().enqueue(frame);
+                enqueue(to.attachment(), frame);
             }
         }
 
         @Override
         public void endOfBatch() {
             for (int i = 0; i < touched.size(); i++) {
-                touched.get(i).submit();
+                touched.get(i).submit(reader);
             }
             touched.clear();
         }
@@ -338,12 +388,10 @@ public final class VpnServer implements AutoCloseable {
             transport.close();
             transport = null;
         }
-        if (stopReading != null) {
-            stopReading.run();
-            stopReading = null;
-        }
-        if (uplink != null) {
-            uplink.close();
+        stopReading.forEach(Runnable::run);
+        stopReading.clear();
+        for (TapDevice q : uplinkQueues) {
+            q.close();
         }
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);

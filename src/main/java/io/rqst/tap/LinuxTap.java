@@ -12,6 +12,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -202,6 +204,71 @@ public final class LinuxTap implements SelectableTap {
      * the wire nothing changes. If the kernel refuses the offloads, the device works without them.
      */
     public static LinuxTap open(String name, int mtu, OptionalLong mac, boolean offload) throws IOException {
+        return open(name, mtu, mac, offload, false);
+    }
+
+    /**
+     * Creates TAP {@code name} as {@link #open(String, int, OptionalLong, boolean)} does, with {@code queues}
+     * queues ({@code IFF_MULTI_QUEUE}): each is a device of its own here, with its own file descriptor, reader and
+     * writers, for one thread each. The kernel gives each flow from the host to the queue its packets were last
+     * written to (the TUN driver's automatic flow steering), so the thread that writes a connection's frames also
+     * reads the answers. The interface goes when every queue is closed.
+     *
+     * @param queues 1 or more; 1 opens an ordinary device
+     * @throws IOException as {@link #open(String, int, OptionalLong, boolean)}; nothing is left open
+     */
+    public static List<LinuxTap> openQueues(String name, int mtu, OptionalLong mac, boolean offload, int queues) throws IOException {
+        if (queues < 1 || queues > MAX_QUEUES) {
+            throw new IllegalArgumentException("TAP '" + Ifreq.quote(name) + "': " + queues + " queues is out of range 1-" + MAX_QUEUES);
+        }
+        if (queues == 1) {
+            return List.of(open(name, mtu, mac, offload, false));
+        }
+        List<LinuxTap> all = new ArrayList<>();
+        try {
+            all.add(open(name, mtu, mac, offload, true));
+            for (int i = 1; i < queues; i++) {
+                all.add(attachQueue(all.getFirst()));
+            }
+        } catch (IOException | RuntimeException e) {
+            all.forEach(LinuxTap::close);
+            throw e;
+        }
+        return List.copyOf(all);
+    }
+
+    /** Linux's limit on a TUN/TAP device's queues ({@code MAX_TAP_QUEUES}). */
+    public static final int MAX_QUEUES = 256;
+
+    /** One more queue of {@code first}'s multi-queue device. */
+    private static LinuxTap attachQueue(LinuxTap first) throws IOException {
+        String name = first.name;
+        Arena arena = Arena.ofShared();
+        int tap = -1;
+        int efd = -1;
+        boolean ok = false;
+        try (Arena setup = Arena.ofConfined()) {
+            MemorySegment cap = Libc.newErrnoSegment(setup);
+            tap = Libc.open(cap, setup.allocateFrom("/dev/net/tun"), Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+            check(tap, name, Step.OPEN_TUN, first.mtu, cap);
+            MemorySegment ifr = Ifreq.allocate(setup, name);
+            Ifreq.setFlags(ifr, (short) (Libc.IFF_TAP | Libc.IFF_NO_PI | Libc.IFF_MULTI_QUEUE | (first.vnet ? Libc.IFF_VNET_HDR : 0)));
+            check(Libc.ioctl(cap, tap, Libc.TUNSETIFF, ifr), name, Step.TUNSETIFF, first.mtu, cap);
+            efd = Libc.eventfd(cap, 0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+            check(efd, name, Step.EVENTFD, first.mtu, cap);
+            LinuxTap queue = new LinuxTap(name, first.mtu, first.mac, tap, efd, arena, first.vnet, first.offloads);
+            ok = true;
+            return queue;
+        } finally {
+            if (!ok) {
+                Libc.close(efd);
+                Libc.close(tap);
+                arena.close();
+            }
+        }
+    }
+
+    private static LinuxTap open(String name, int mtu, OptionalLong mac, boolean offload, boolean multiQueue) throws IOException {
         Ifreq.checkName(name);
         if (mac.isPresent() && ((mac.getAsLong() >>> 40) & 1) != 0) {
             throw new IllegalArgumentException("MAC address for TAP " + Ifreq.quote(name) + " must be unicast");
@@ -219,7 +286,8 @@ public final class LinuxTap implements SelectableTap {
             check(tap, name, Step.OPEN_TUN, mtu, cap);
 
             MemorySegment ifr = Ifreq.allocate(setup, name);
-            Ifreq.setFlags(ifr, (short) (Libc.IFF_TAP | Libc.IFF_NO_PI | (offload ? Libc.IFF_VNET_HDR : 0)));
+            Ifreq.setFlags(ifr, (short) (Libc.IFF_TAP | Libc.IFF_NO_PI | (offload ? Libc.IFF_VNET_HDR : 0)
+                    | (multiQueue ? Libc.IFF_MULTI_QUEUE : 0)));
             check(Libc.ioctl(cap, tap, Libc.TUNSETIFF, ifr), name, Step.TUNSETIFF, mtu, cap);
             boolean offloads = false;
             if (offload) {

@@ -6,14 +6,18 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
+import io.netty.handler.codec.quic.QuicCodecDispatcher;
+import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,25 +41,51 @@ public final class QuicServerTransport implements AutoCloseable {
     }
 
     /**
-     * Binds every address in {@code listen}.
+     * Binds every address in {@code listen}, one socket each, on {@code group}.
      *
      * @throws IOException naming the address that could not be bound and why
      */
     public static QuicServerTransport bind(QuicSettings settings, Tls tls, List<InetSocketAddress> listen,
                                            EventLoopGroup group, Acceptor acceptor) throws IOException {
+        return bind(settings, tls, listen, group, 1, acceptor);
+    }
+
+    /**
+     * Binds every address in {@code listen} with {@code loops} sockets, each registered on the next event loop of
+     * {@code group}, so that the connections spread over that many threads. With more than one (epoll only) the
+     * sockets share the address through {@code SO_REUSEPORT}: the kernel gives each client to one of them by its
+     * address and port, and a packet that reaches another socket than its connection's (a client whose NAT gave it
+     * a new port) is passed to the right one by Netty's {@link QuicCodecDispatcher}, which finds it from the
+     * connection ID (each socket's IDs carry its index). An address in use by anyone else is refused as with one
+     * socket: it is first bound once without {@code SO_REUSEPORT}.
+     *
+     * @param loops sockets per address, at least 1; without epoll there is one
+     * @throws IOException naming the address that could not be bound and why
+     */
+    public static QuicServerTransport bind(QuicSettings settings, Tls tls, List<InetSocketAddress> listen,
+                                           EventLoopGroup group, int loops, Acceptor acceptor) throws IOException {
+        if (loops < 1) {
+            throw new IllegalArgumentException("loops " + loops + " < 1");
+        }
+        int perAddress = EventLoops.epoll() ? loops : 1;
         List<Channel> bound = new ArrayList<>();
         try {
             for (InetSocketAddress a : listen) {
-                ChannelHandler codec = codec(settings, tls, acceptor);
-                Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                        .handler(withQuietTail(codec, settings));
-                udpOptions(b, settings);
-                try {
-                    bound.add(b.bind(a).sync().channel());
-                } catch (Exception e) {
-                    String why = e instanceof BindException || String.valueOf(e.getMessage()).contains("in use")
-                            ? "address already in use (is another server running?)" : String.valueOf(e.getMessage());
-                    throw new IOException("cannot listen on " + format(a) + ": " + why, e);
+                if (perAddress == 1) {
+                    bound.add(bindOne(new Bootstrap().group(group).channel(EventLoops.datagramChannel())
+                            .handler(withQuietTail(codec(settings, tls, acceptor), settings)), settings, a));
+                    continue;
+                }
+                refuseIfInUse(a);
+                ChannelHandler dispatcher = new Dispatcher(settings, tls, acceptor);
+                InetSocketAddress at = a;
+                for (int k = 0; k < perAddress; k++) {
+                    Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
+                            .handler(withQuietTail(dispatcher, settings))
+                            .option(EpollChannelOption.SO_REUSEPORT, true);
+                    Channel ch = bindOne(b, settings, at);
+                    bound.add(ch);
+                    at = (InetSocketAddress) ch.localAddress(); // with port 0: the port the first one got
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -65,7 +95,68 @@ public final class QuicServerTransport implements AutoCloseable {
         return new QuicServerTransport(bound);
     }
 
+    private static Channel bindOne(Bootstrap b, QuicSettings settings, InetSocketAddress a) throws IOException {
+        udpOptions(b, settings);
+        try {
+            return b.bind(a).sync().channel();
+        } catch (Exception e) {
+            throw inUse(a, e);
+        }
+    }
+
+    private static IOException inUse(InetSocketAddress a, Exception e) {
+        String why = e instanceof BindException || String.valueOf(e.getMessage()).contains("in use")
+                ? "address already in use (is another server running?)" : String.valueOf(e.getMessage());
+        return new IOException("cannot listen on " + format(a) + ": " + why, e);
+    }
+
+    /**
+     * Binds {@code a} once without {@code SO_REUSEPORT} and lets it go: sockets that share an address with
+     * {@code SO_REUSEPORT} would otherwise also share it with another server of the same user started on it,
+     * each getting part of the clients, where a second server must be told the address is in use.
+     */
+    static void refuseIfInUse(InetSocketAddress a) throws IOException {
+        if (a.getPort() == 0) {
+            return;
+        }
+        // the address's own family: an IPv6 socket on the IPv4 wildcard would test the IPv6 one as well
+        try (DatagramChannel probe = DatagramChannel.open(a.getAddress() instanceof java.net.Inet4Address
+                ? java.net.StandardProtocolFamily.INET : java.net.StandardProtocolFamily.INET6)) {
+            probe.bind(a);
+        } catch (IOException e) {
+            throw inUse(a, e);
+        }
+    }
+
+    /**
+     * The {@link QuicCodecDispatcher} shared by the sockets of one address: each socket's codec, with connection
+     * IDs that carry the socket's index.
+     */
+    private static final class Dispatcher extends QuicCodecDispatcher {
+        private final QuicSettings settings;
+        private final Tls tls;
+        private final Acceptor acceptor;
+
+        Dispatcher(QuicSettings settings, Tls tls, Acceptor acceptor) {
+            this.settings = settings;
+            this.tls = tls;
+            this.acceptor = acceptor;
+        }
+
+        @Override
+        protected void initChannel(Channel channel, int localConnectionIdLength, QuicConnectionIdGenerator idGenerator) {
+            channel.pipeline().addLast(codecBuilder(settings, tls, acceptor)
+                    .localConnectionIdLength(localConnectionIdLength)
+                    .connectionIdAddressGenerator(idGenerator)
+                    .build());
+        }
+    }
+
     private static ChannelHandler codec(QuicSettings s, Tls tls, Acceptor acceptor) {
+        return codecBuilder(s, tls, acceptor).build();
+    }
+
+    private static QuicServerCodecBuilder codecBuilder(QuicSettings s, Tls tls, Acceptor acceptor) {
         QuicServerCodecBuilder b = new QuicServerCodecBuilder()
                 .sslContext(tls.context())
                 .maxIdleTimeout(s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -95,7 +186,7 @@ public final class QuicServerTransport implements AutoCloseable {
         if (EventLoops.epoll()) {
             b.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(s.gsoSegments()));
         }
-        return b.build();
+        return b;
     }
 
     /** Receive buffer per UDP read: with GRO one read returns up to 64 KiB of same-flow packets. */
@@ -139,9 +230,19 @@ public final class QuicServerTransport implements AutoCloseable {
         };
     }
 
-    /** The addresses actually bound (with the real port when 0 was asked for). */
+    /** The addresses actually bound (with the real port when 0 was asked for), each once. */
     public List<InetSocketAddress> localAddresses() {
-        return channels.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
+        return channels.stream().map(c -> (InetSocketAddress) c.localAddress()).distinct().toList();
+    }
+
+    /** The UDP channels, in the order they were bound (tests). */
+    List<Channel> channels() {
+        return channels;
+    }
+
+    /** UDP sockets listened on: one per address and event loop. */
+    public int sockets() {
+        return channels.size();
     }
 
     /** Stops listening. Connections already closed by the caller stay closed. */

@@ -119,6 +119,48 @@ class OutboundTest {
         assertEquals(Outbound.BATCHES_IN_FLIGHT, conn.flushes.get());
     }
 
+    // Promise: two readers (a server's uplink queues) filling batches for one session at once each keep their own
+    // batch: every frame arrives once, and each reader's frames in the order it read them.
+    @Test
+    void twoReadersAtOnceEachKeepTheirOwnBatch() throws Exception {
+        out.connect(conn);
+        wait.set(true); // no drops: each reader waits for a free batch
+        int perReader = 3 * TapReader.BATCH + 5;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            int reader = r;
+            readers.add(Thread.ofPlatform().start(() -> {
+                await(start);
+                for (int i = 0; i < perReader; i++) {
+                    out.enqueue(frame(100 * (reader + 1) + i % 100), reader); // length says reader and order
+                    if (i % 7 == 6) {
+                        out.submit(reader); // the end of one of its reads
+                    }
+                }
+                out.submit(reader);
+            }));
+        }
+        start.countDown();
+        for (Thread t : readers) {
+            t.join(5_000);
+            assertFalse(t.isAlive());
+        }
+        loop.submit(() -> {}).get(5, TimeUnit.SECONDS);
+        List<Integer> sent = new ArrayList<>(conn.sent);
+        assertEquals(2 * perReader, sent.size(), "every frame once");
+        for (int r = 0; r < 2; r++) {
+            int base = 100 * (r + 1);
+            List<Integer> mine = sent.stream().filter(len -> len >= base && len < base + 100).toList();
+            List<Integer> expected = new ArrayList<>();
+            for (int i = 0; i < perReader; i++) {
+                expected.add(base + i % 100);
+            }
+            assertEquals(expected, mine, "reader " + r + "'s frames in its order");
+        }
+        assertEquals(0, counters.queueDrops);
+    }
+
     @Test
     void anOwnerThatWaitsGetsTheNextFreeBatch() throws Exception {
         out.connect(conn);

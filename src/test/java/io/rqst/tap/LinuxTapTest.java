@@ -139,6 +139,83 @@ class LinuxTapTest {
         assertEquals(14 + 20 + 8 + payload.length, frame.length, "no packet-information header, no FCS");
     }
 
+    // ---- queues ----
+
+    // Promise: openQueues makes one interface with that many queues, each a device of its own with the interface's
+    // name, MTU and MAC, and the kernel answers a flow on the queue its packets were last written to (the TUN
+    // driver's flow steering, which a server's threads rely on: each reads the answers to what it wrote). The
+    // interface goes with its last queue.
+    @Test
+    void queuesShareOneInterfaceAndTheKernelAnswersOnTheQueueWrittenTo() throws Exception {
+        String mq = "rqq" + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
+        names.add(mq);
+        int sn = unusedSubnet();
+        List<LinuxTap> queues = LinuxTap.openQueues(mq, MTU, java.util.OptionalLong.empty(), false, 2);
+        others.addAll(queues);
+        assertEquals(2, queues.size());
+        try (var list = Files.list(Path.of("/sys/class/net", mq, "queues"))) {
+            assertEquals(List.of("rx-0", "rx-1", "tx-0", "tx-1"), list.map(q -> q.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(queues.get(0).macAddress(), queues.get(1).macAddress());
+        assertEquals(mq, queues.get(1).name());
+        assertEquals(MTU, queues.get(1).mtu());
+        Path ipv6 = Path.of("/proc/sys/net/ipv6/conf", mq, "disable_ipv6");
+        if (Files.exists(ipv6)) {
+            Files.writeString(ipv6, "1");
+        }
+        String own = "10.250." + sn + ".1";
+        String peer = "10.250." + sn + ".2";
+        sh("ip", "addr", "add", own + "/24", "dev", mq);
+        sh("ip", "neigh", "add", peer, "lladdr", Taps.formatMac(PEER_MAC), "dev", mq);
+        // one UDP flow the host answers, written on queue 1, then 0, then 1 again: without the steering the answers
+        // would all come on the one queue the flow's hash picks (ICMP is not steered: its hash takes the message
+        // type, which differs each way)
+        try (DatagramSocket host = new DatagramSocket(new java.net.InetSocketAddress(InetAddress.getByName(own), 0))) {
+            host.setSoTimeout(5000);
+            for (int q : new int[] {1, 0, 1}) {
+                int peerPort = 41_000;
+                byte[] ask = ("queue " + q).getBytes(StandardCharsets.US_ASCII);
+                byte[] udp = java.nio.ByteBuffer.allocate(8 + ask.length).putShort((short) peerPort).putShort((short) host.getLocalPort())
+                        .putShort((short) (8 + ask.length)).putShort((short) 0).put(ask).array();
+                byte[] frame = TestFrames.ipv4Frame(queues.get(q).macAddress(), PEER_MAC, TestFrames.IPPROTO_UDP,
+                        InetAddress.getByName(peer).getAddress(), InetAddress.getByName(own).getAddress(), udp);
+                assertTrue(queues.get(q).write(direct(frame.length).writeBytes(frame)), "queue " + q + " takes the frame");
+                DatagramPacket got = new DatagramPacket(new byte[64], 64);
+                host.receive(got);
+                host.send(new DatagramPacket(got.getData(), got.getLength(), got.getSocketAddress())); // the answer
+                Predicate<byte[]> answer = f -> {
+                    TestFrames.Udp u = TestFrames.udp(f);
+                    return u != null && u.dstPort() == peerPort;
+                };
+                byte[] reply;
+                try {
+                    reply = readUntil(queues.get(q), answer);
+                } catch (AssertionError e) {
+                    boolean other = false;
+                    try {
+                        readUntil(queues.get(1 - q), answer);
+                        other = true;
+                    } catch (AssertionError e2) {
+                        // on neither
+                    }
+                    throw new AssertionError("no answer on queue " + q + (other ? "; it came on the other" : ", nor on the other"), e);
+                }
+                assertArrayEquals(ask, TestFrames.udp(reply).payload(), "the answer came back on queue " + q);
+            }
+        }
+        queues.get(0).close();
+        assertEquals(0, run("ip", "link", "show", mq).exit(), "one queue still open keeps the interface");
+        queues.get(1).close();
+        assertNotEquals(0, run("ip", "link", "show", mq).exit(), "the last queue closed removes it");
+    }
+
+    @Test
+    void queuesOutOfRangeAreRefusedNamingTheCount() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LinuxTap.openQueues("rqq1", MTU, java.util.OptionalLong.empty(), false, 0));
+        assertEquals("TAP 'rqq1': 0 queues is out of range 1-256", e.getMessage());
+    }
+
     // ---- (b) TAP → host ----
 
     @Test
@@ -453,6 +530,10 @@ class LinuxTapTest {
 
     /** Reads (in batches) until a frame matches, skipping other traffic of the host; fails after 5 s. */
     private byte[] readUntil(Predicate<byte[]> wanted) throws IOException {
+        return readUntil(tap, wanted);
+    }
+
+    private byte[] readUntil(LinuxTap tap, Predicate<byte[]> wanted) throws IOException {
         ByteBuf[] bufs = buffers(16, tap.frameCapacity());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() - deadline < 0) {
