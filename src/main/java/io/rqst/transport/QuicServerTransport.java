@@ -169,6 +169,7 @@ public final class QuicServerTransport implements AutoCloseable {
                 .initialMaxStreamsUnidirectional(0)
                 .datagram(s.datagramQueue(), s.datagramQueue())
                 .congestionControlAlgorithm(s.ccAlgorithm())
+                .activeConnectionIdLimit(PATHS_PER_CONNECTION)
                 // no tokenHandler: no Retry round trip (QUIC's 3x amplification limit still applies)
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
@@ -188,6 +189,15 @@ public final class QuicServerTransport implements AutoCloseable {
         }
         return b;
     }
+
+    /**
+     * The server's {@code active_connection_id_limit}, which quiche also takes as the number of paths (client
+     * addresses) one connection may have used. quiche keeps every one: with its default of 2 a client whose NAT
+     * changed its port twice in one connection lost it until the idle timeout (bench/RESULTS.md 2026-11-23 22:10,
+     * {@code ServerThreadsTest}). 64 lets a port change 63 times per connection; the client issues no connection
+     * IDs of its own, so the limit costs nothing else.
+     */
+    static final int PATHS_PER_CONNECTION = 64;
 
     /** Receive buffer per UDP read: with GRO one read returns up to 64 KiB of same-flow packets. */
     static final int UDP_READ_BUFFER = 65536;
