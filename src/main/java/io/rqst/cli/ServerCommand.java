@@ -43,8 +43,8 @@ final class ServerCommand implements Callable<Integer> {
     List<String> addresses = new ArrayList<>();
     int mtu;
     int maxMacs;
-    /** 0: one per CPU. */
-    int threads;
+    /** null: one per CPU. */
+    Integer threads;
 
     /** This command's picocli model, bound to these fields (see {@link Specs}). */
     CommandSpec model() {
@@ -72,10 +72,10 @@ final class ServerCommand implements Callable<Integer> {
                 .description("MTU of the uplink and the tunnel (default: ${DEFAULT-VALUE})."), int.class, () -> mtu, v -> mtu = v));
         spec.addOption(Specs.option(OptionSpec.builder("--max-macs").paramLabel("N").defaultValue("64")
                 .description("MAC addresses one client may use at once (default: ${DEFAULT-VALUE})."), int.class, () -> maxMacs, v -> maxMacs = v));
-        spec.addOption(Specs.option(OptionSpec.builder("--threads").paramLabel("N").defaultValue("0")
+        spec.addOption(Specs.option(OptionSpec.builder("--threads").paramLabel("N")
                 .description("Threads serving clients, each client served by one, each with its own UDP socket on the port"
                         + " and its own queue of the uplink TAP (default: one per CPU, here " + defaultThreads() + ")."),
-                int.class, () -> threads, v -> threads = v));
+                Integer.class, () -> threads, v -> threads = v));
         spec.mixinStandardHelpOptions(true);
         return spec;
     }
@@ -93,7 +93,7 @@ final class ServerCommand implements Callable<Integer> {
         if (maxMacs < 1 || maxMacs > 4096) {
             throw new Main.UsageError("--max-macs " + maxMacs + " is out of range 1-4096");
         }
-        if (threads < 0 || threads > MAX_THREADS) {
+        if (threads != null && (threads < 1 || threads > MAX_THREADS)) {
             throw new Main.UsageError("--threads " + threads + " is out of range 1-" + MAX_THREADS);
         }
         checkTapName(tap);
@@ -112,7 +112,7 @@ final class ServerCommand implements Callable<Integer> {
             return Main.EXIT_FAILURE;
         }
         VpnServer server = new VpnServer(new VpnServer.Config(bind, quic, tap, mtu, cidrs, maxMacs, Optional.ofNullable(common.pcap),
-                threads == 0 ? defaultThreads() : threads),
+                threads == null ? defaultThreads() : threads),
                 tls, common.taps(), hostNet);
         // a reconnecting client resumes its TLS session, for which BoringSSL does not ask the verifier again:
         // the server judges the certificate again at accept (dates, CRL), and its live sessions when the CRL changes

@@ -11,15 +11,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #BATCHES_IN_FLIGHT} at a time, so that a reader can never flood the loop.
  *
  * <p>Thread rules: {@link #enqueue} and {@link #submit} on a reader (the loop itself, or a reader
- * thread); {@link #send} on the loop. A server has one reader per uplink queue ({@link #MAX_READERS} at most),
- * each with its own index and its own batch being filled; a client has one, index 0.
+ * thread); {@link #send} on the loop. A server has one reader per uplink queue, each with its own index and its own
+ * batch being filled; a client has one, index 0.
  */
 final class Outbound implements FrameBatch.Target {
     /** Batches in flight from reader threads to the loop. */
     static final int BATCHES_IN_FLIGHT = 4;
-
-    /** Readers at most: the uplink queues of a server ({@link io.rqst.tap.LinuxTap#MAX_QUEUES}). */
-    static final int MAX_READERS = io.rqst.tap.LinuxTap.MAX_QUEUES;
 
     /** What the session decides for its frames. */
     interface Owner {
@@ -43,13 +40,20 @@ final class Outbound implements FrameBatch.Target {
     private final FrameBatch.Pool pool = new FrameBatch.Pool(BATCHES_IN_FLIGHT, this);
     private volatile Connection connection;
     /** Readers: each reader's batch being filled in its current read, by reader index (each its own slot). */
-    private final FrameBatch[] pending = new FrameBatch[MAX_READERS];
+    private final FrameBatch[] pending;
     /** Reader only, when it runs on the connection's loop: frames were sent and need a flush. */
     private boolean unflushed;
 
+    /** One reader, index 0. */
     Outbound(Owner owner, SessionCounters counters) {
+        this(owner, counters, 1);
+    }
+
+    /** {@code readers} readers, indexes 0 to {@code readers - 1}. */
+    Outbound(Owner owner, SessionCounters counters, int readers) {
         this.owner = owner;
         this.counters = counters;
+        this.pending = new FrameBatch[readers];
     }
 
     /** The connection frames go to, once there is one. */

@@ -32,7 +32,7 @@ final class ServerSession implements ConnectionListener, Outbound.Owner {
     final String user;
     private final Port<ServerSession> port;
     final SessionCounters counters = new SessionCounters();
-    private final Outbound outbound = new Outbound(this, counters);
+    private final Outbound outbound;
     private final FrameLoss loss = new FrameLoss("the client", System.nanoTime());
     private boolean helloSeen;
     private boolean oversizeReported;
@@ -41,6 +41,7 @@ final class ServerSession implements ConnectionListener, Outbound.Owner {
     ServerSession(VpnServer server, Connection connection, String id, String resumeToken, String user) {
         this.server = server;
         this.connection = connection;
+        this.outbound = new Outbound(this, counters, server.uplinkReaders());
         outbound.connect(connection);
         this.id = id;
         this.resumeToken = resumeToken;

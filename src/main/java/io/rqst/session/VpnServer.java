@@ -154,7 +154,7 @@ public final class VpnServer implements AutoCloseable {
         }
         LOG.info("listening on {} (QUIC, ALPN {}{}), uplink {} mtu {} mac {}{}", transport.localAddresses().stream()
                         .map(VpnServer::format).toList(), config.quic().alpn(),
-                config.threads() == 1 ? "" : ", " + transport.sockets() / transport.localAddresses().size() + " threads",
+                config.threads() == 1 ? "" : ", " + config.threads() + " threads",
                 uplink.name() + (uplinkQueues.size() > 1 ? " (" + uplinkQueues.size() + " queues)" : ""), uplink.mtu(),
                 Mac.toString(uplink.macAddress()), config.addresses().isEmpty() ? "" : " address " + config.addresses());
     }
@@ -210,6 +210,11 @@ public final class VpnServer implements AutoCloseable {
 
     TapDevice uplink() {
         return uplink;
+    }
+
+    /** How many readers the uplink has: one per queue. */
+    int uplinkReaders() {
+        return uplinkQueues.size();
     }
 
     /** The calling event loop's writer to the uplink (writers hold frames to coalesce them). */
@@ -332,7 +337,6 @@ public final class VpnServer implements AutoCloseable {
         private final int reader;
         /** Sessions with a pending batch in the current read. */
         private final List<ServerSession> touched = new ArrayList<>();
-        private long uplinkDrops;
 
         UplinkSink(int reader) {
             this.reader = reader;
@@ -358,7 +362,6 @@ public final class VpnServer implements AutoCloseable {
                 }
                 frame.release();
             } else if (to == Hub.DROP || to.attachment() == null) {
-                uplinkDrops++;
                 frame.release();
             } else {
                 enqueue(to.attachment(), frame);

@@ -250,8 +250,8 @@ public final class QuicServerTransport implements AutoCloseable {
         return channels;
     }
 
-    /** UDP sockets listened on: one per address and event loop. */
-    public int sockets() {
+    /** UDP sockets listened on: one per address and event loop (tests). */
+    int sockets() {
         return channels.size();
     }
 

@@ -185,6 +185,14 @@ class MainTest {
         assertUsageError(run(withStateDir("client", "-d", "--mtu=1e3", "vpn://192.0.2.1")), "'1e3' is not an int");
     }
 
+    // Promise: a bad --threads is named, 0 included (the default, one per CPU, is had by leaving it out).
+    @Test
+    void badThreads() {
+        assertUsageError(run(withStateDir("server", "-d", "--threads", "0")), "--threads 0 is out of range 1-256");
+        assertUsageError(run(withStateDir("server", "-d", "--threads", "257")), "--threads 257 is out of range 1-256");
+        assertUsageError(run(withStateDir("server", "-d", "--threads", "two")), "'two' is not an int");
+    }
+
     // Promise: a bad --idle-timeout is named: unreadable, or below the 3 s minimum.
     @Test
     void badIdleTimeout() {

@@ -49,7 +49,7 @@ class OutboundTest {
             waits.incrementAndGet();
             return wait.get();
         }
-    }, counters);
+    }, counters, 2); // two readers: twoReadersAtOnceEachKeepTheirOwnBatch uses both
 
     @AfterEach
     void stop() {

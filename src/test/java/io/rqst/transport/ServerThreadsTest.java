@@ -63,7 +63,7 @@ class ServerThreadsTest {
                 loops, new QuicServerTransport.Acceptor() {
                     @Override
                     public ConnectionListener accept(Connection c) {
-                        return new ConnectionListener() {
+                        return new DatagramsOnly() {
                             @Override
                             public void onDatagram(ByteBuf frame) {
                                 serverSides.putIfAbsent(frame.getInt(frame.readerIndex()), c);
@@ -74,15 +74,6 @@ class ServerThreadsTest {
                             public void onReadComplete() {
                                 c.flush();
                             }
-
-                            @Override
-                            public void onControl(ControlMessage m) {}
-
-                            @Override
-                            public void onControlError(String problem) {}
-
-                            @Override
-                            public void onClosed(CloseInfo why) {}
                         };
                     }
 
@@ -91,16 +82,8 @@ class ServerThreadsTest {
                 });
     }
 
-    /** A client that keeps what comes back. */
-    private static final class Received implements ConnectionListener {
-        final LinkedBlockingQueue<Integer> ints = new LinkedBlockingQueue<>();
-
-        @Override
-        public void onDatagram(ByteBuf frame) {
-            ints.add(frame.getInt(frame.readerIndex()));
-            frame.release();
-        }
-
+    /** A listener for DATAGRAMs only: control messages and the close are of no interest here. */
+    private abstract static class DatagramsOnly implements ConnectionListener {
         @Override
         public void onControl(ControlMessage m) {}
 
@@ -109,6 +92,17 @@ class ServerThreadsTest {
 
         @Override
         public void onClosed(CloseInfo why) {}
+    }
+
+    /** A client that keeps what comes back. */
+    private static final class Received extends DatagramsOnly {
+        final LinkedBlockingQueue<Integer> ints = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onDatagram(ByteBuf frame) {
+            ints.add(frame.getInt(frame.readerIndex()));
+            frame.release();
+        }
     }
 
     private Connection connect(InetSocketAddress to, Received listener) throws Exception {
