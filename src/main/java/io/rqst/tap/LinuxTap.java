@@ -240,7 +240,7 @@ public final class LinuxTap implements SelectableTap {
     /** Linux's limit on a TUN/TAP device's queues ({@code MAX_TAP_QUEUES}). */
     public static final int MAX_QUEUES = 256;
 
-    /** One more queue of {@code first}'s multi-queue device. */
+    /** One more queue of {@code first}'s multi-queue device: the device's settings are {@code first}'s. */
     private static LinuxTap attachQueue(LinuxTap first) throws IOException {
         String name = first.name;
         Arena arena = Arena.ofShared();
@@ -249,13 +249,8 @@ public final class LinuxTap implements SelectableTap {
         boolean ok = false;
         try (Arena setup = Arena.ofConfined()) {
             MemorySegment cap = Libc.newErrnoSegment(setup);
-            tap = Libc.open(cap, setup.allocateFrom("/dev/net/tun"), Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
-            check(tap, name, Step.OPEN_TUN, first.mtu, cap);
-            MemorySegment ifr = Ifreq.allocate(setup, name);
-            Ifreq.setFlags(ifr, (short) (Libc.IFF_TAP | Libc.IFF_NO_PI | Libc.IFF_MULTI_QUEUE | (first.vnet ? Libc.IFF_VNET_HDR : 0)));
-            check(Libc.ioctl(cap, tap, Libc.TUNSETIFF, ifr), name, Step.TUNSETIFF, first.mtu, cap);
-            efd = Libc.eventfd(cap, 0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-            check(efd, name, Step.EVENTFD, first.mtu, cap);
+            tap = tunFd(setup, cap, Ifreq.allocate(setup, name), name, tapFlags(first.vnet, true), first.mtu);
+            efd = eventFd(cap, name, first.mtu);
             LinuxTap queue = new LinuxTap(name, first.mtu, first.mac, tap, efd, arena, first.vnet, first.offloads);
             ok = true;
             return queue;
@@ -266,6 +261,38 @@ public final class LinuxTap implements SelectableTap {
                 arena.close();
             }
         }
+    }
+
+    /** {@code TUNSETIFF} flags of a TAP without packet information. */
+    private static int tapFlags(boolean vnetHeader, boolean multiQueue) {
+        return Libc.IFF_TAP | Libc.IFF_NO_PI | (vnetHeader ? Libc.IFF_VNET_HDR : 0) | (multiQueue ? Libc.IFF_MULTI_QUEUE : 0);
+    }
+
+    /**
+     * A non-blocking descriptor of {@code /dev/net/tun} attached to TAP {@code name} ({@code TUNSETIFF} with
+     * {@code flags}, creating the device or adding a queue to it); closed again if attaching fails.
+     */
+    private static int tunFd(Arena setup, MemorySegment cap, MemorySegment ifr, String name, int flags, int mtu) throws IOException {
+        int fd = Libc.open(cap, setup.allocateFrom("/dev/net/tun"), Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+        check(fd, name, Step.OPEN_TUN, mtu, cap);
+        boolean ok = false;
+        try {
+            Ifreq.setFlags(ifr, (short) flags);
+            check(Libc.ioctl(cap, fd, Libc.TUNSETIFF, ifr), name, Step.TUNSETIFF, mtu, cap);
+            ok = true;
+            return fd;
+        } finally {
+            if (!ok) {
+                Libc.close(fd);
+            }
+        }
+    }
+
+    /** The non-blocking eventfd that wakes a blocked reader when the device closes. */
+    private static int eventFd(MemorySegment cap, String name, int mtu) throws IOException {
+        int efd = Libc.eventfd(cap, 0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        check(efd, name, Step.EVENTFD, mtu, cap);
+        return efd;
     }
 
     private static LinuxTap open(String name, int mtu, OptionalLong mac, boolean offload, boolean multiQueue) throws IOException {
@@ -281,14 +308,8 @@ public final class LinuxTap implements SelectableTap {
         boolean ok = false;
         try (Arena setup = Arena.ofConfined()) {
             MemorySegment cap = Libc.newErrnoSegment(setup);
-            tap = Libc.open(cap, setup.allocateFrom("/dev/net/tun"),
-                    Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
-            check(tap, name, Step.OPEN_TUN, mtu, cap);
-
             MemorySegment ifr = Ifreq.allocate(setup, name);
-            Ifreq.setFlags(ifr, (short) (Libc.IFF_TAP | Libc.IFF_NO_PI | (offload ? Libc.IFF_VNET_HDR : 0)
-                    | (multiQueue ? Libc.IFF_MULTI_QUEUE : 0)));
-            check(Libc.ioctl(cap, tap, Libc.TUNSETIFF, ifr), name, Step.TUNSETIFF, mtu, cap);
+            tap = tunFd(setup, cap, ifr, name, tapFlags(offload, multiQueue), mtu);
             boolean offloads = false;
             if (offload) {
                 MemorySegment size = setup.allocate(JAVA_INT);
@@ -324,8 +345,7 @@ public final class LinuxTap implements SelectableTap {
             }
             long hwaddr = Ifreq.hwaddr(ifr);
 
-            efd = Libc.eventfd(cap, 0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-            check(efd, name, Step.EVENTFD, mtu, cap);
+            efd = eventFd(cap, name, mtu);
 
             LinuxTap device = new LinuxTap(name, mtu, hwaddr, tap, efd, arena, offload, offloads);
             ok = true;
