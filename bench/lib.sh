@@ -134,6 +134,8 @@ scenario_down() {
 }
 
 median_of() { awk -F'\t' -v s="$1" -v d="$2" '$1==s && $2==d && $4!="NA"{print $4}' "$RUN_DIR/runs.tsv" | median3; }
+# spread_of SETUP DIR : "MIN MAX" of that setup's runs in that direction (Mbit/s), or nothing
+spread_of() { awk -F'\t' -v s="$1" -v d="$2" '$1==s && $2==d && $4!="NA"{v=$4+0; if (n==0 || v<mn) mn=v; if (n==0 || v>mx) mx=v; n++} END{if (n) print mn, mx}' "$RUN_DIR/runs.tsv"; }
 
 run_header() { # the lines every summary starts with
   echo "- host: $(uname -r), $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
