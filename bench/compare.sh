@@ -12,6 +12,7 @@
 #   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) WARMUP_MAX_ROUNDS (5) JIT_QUIET_S (0.5)
 #        PING_N (100) FIRST_RUNS (5)
 #        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (1) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
+#        MULTI_SOLO (1: after each run of all MULTI_N clients, one of them alone, for the ratio in the same minute; 0 skips)
 #        SETUPS ("rqst ovpn-tap wg-go"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
 #        RQST_ARGS (options for every rqst server and client, the fleet's clients too, e.g. "--rx-aqm on"; named in the summary)
 #        RQST_SERVER_ARGS (options for the rqst server only, e.g. "--threads 1")
@@ -26,6 +27,7 @@ SERVER_XMX=${SERVER_XMX:-256m}
 MULTI_WARMUP_S=${MULTI_WARMUP_S:-$WARMUP_S}
 MULTI_MODE=${MULTI_MODE:-fleet}
 MULTI_LOOPS=${MULTI_LOOPS:-1}
+MULTI_SOLO=${MULTI_SOLO:-1}
 [[ $MULTI_MODE == fleet || $MULTI_MODE == processes ]] || die "MULTI_MODE must be fleet or processes, not $MULTI_MODE"
 JAVA_BIN=${RQST_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 SETUPS=${SETUPS-rqst ovpn-tap wg-go}
@@ -190,10 +192,10 @@ multi() {
   log "multi: $MULTI_N clients up; warming up"
   local srv; srv=$(daemon_pid rqst-srv)
   local jstat; jstat=$(jdk_tool "$srv" jstat)
-  par_iperf() { # par_iperf <seconds> <dir> <json prefix or ->
-    local t=$1 dir=$2 out=$3 rflag="" k pids=()
+  par_iperf() { # par_iperf <seconds> <dir> <json prefix or -> [clients, default all: the first N]
+    local t=$1 dir=$2 out=$3 n=${4:-$MULTI_N} rflag="" k pids=()
     [[ $dir == s2c ]] && rflag="-R"
-    for k in $(seq 1 "$MULTI_N"); do
+    for k in $(seq 1 "$n"); do
       if [[ $out == - ]]; then
         timeout $((t + 30)) ip netns exec "ab-rq$k" iperf3 -c 10.8.0.1 -p $((5300 + k)) -t "$t" $rflag -C "$IPERF_CC" >/dev/null 2>&1 &
       else
@@ -224,8 +226,23 @@ multi() {
         | "\(add / 1e6 | floor) \(map(select(. > 0)) | length) \(min / 1e6 | floor) \(max / 1e6 | floor)"')
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$dir" "$run" "$sum" "$nz" "$mn" "$mx" "$cores" >>"$d/multi-runs.tsv"
       log "multi $dir run $run: $sum Mbit/s aggregate ($nz/$MULTI_N clients moving data, per client $mn..$mx), server $cores cores"
+      if ((MULTI_SOLO)); then
+        # the first client alone, right after: one client's rate in the same minute, through the same server and
+        # load generator (the one-stream phase ran minutes earlier, and this box's speed drifts)
+        wait_quiet >/dev/null
+        par_iperf "$IPERF_T" "$dir" "$d/solo-$dir-$run" 1
+        local solo; solo=$(jq -r '(.end.sum_received.bits_per_second // 0) / 1e6 | floor' "$d/solo-$dir-$run-1.json" 2>/dev/null || echo 0)
+        printf '%s\t%s\t%s\n' "$dir" "$run" "$solo" >>"$d/solo-runs.tsv"
+        log "multi $dir run $run: client 1 alone $solo Mbit/s"
+      fi
     done
   done
+  if ((MULTI_SOLO)); then
+    for dir in c2s s2c; do
+      printf 'solo_%s\t%s\nsolo_runs_%s\t%s\n' "$dir" "$(awk -F'\t' -v d="$dir" '$1 == d {print $3}' "$d/solo-runs.tsv" | median3)" \
+        "$dir" "$(awk -F'\t' -v d="$dir" '$1 == d {printf "%s%s", s, $3; s=" "}' "$d/solo-runs.tsv")" >>"$d/multi.tsv"
+    done
+  fi
   for dir in c2s s2c; do
     # the median run by aggregate (IPERF_RUNS odd: the middle one; even: the lower middle)
     local med; med=$(awk -F'\t' -v d="$dir" '$1 == d' "$d/multi-runs.tsv" | sort -t$'\t' -k3,3n | awk -v n="$IPERF_RUNS" 'NR == int((n + 1) / 2)')
@@ -304,6 +321,9 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
     # the server's own cost per bit: with one machine for everything, the clients' side takes CPU the
     # server could use, and a server below one core in a direction was not what limited that direction
     echo "- rqst server CPU per Gbit/s carried, one client vs $MULTI_N clients: c2s $(server_cpu_per_gbit c2s) vs $(per_gbit "$(meta_get "$m" server_cores_c2s)" "$(meta_get "$m" agg_c2s)") cores, s2c $(server_cpu_per_gbit s2c) vs $(per_gbit "$(meta_get "$m" server_cores_s2c)" "$(meta_get "$m" agg_s2c)") cores"
+    if [[ -n $(meta_get "$m" solo_c2s) ]]; then
+      echo "- one of the $MULTI_N clients alone, right after each of their runs (same server, same load generator, same minute): c2s $(meta_get "$m" solo_c2s) Mbit/s (median of runs $(meta_get "$m" solo_runs_c2s)), s2c $(meta_get "$m" solo_s2c) Mbit/s (median of runs $(meta_get "$m" solo_runs_s2c)); the $MULTI_N clients' aggregate is $(ratio "$(meta_get "$m" agg_c2s)" "$(meta_get "$m" solo_c2s)")x / $(ratio "$(meta_get "$m" agg_s2c)" "$(meta_get "$m" solo_s2c)")x of it"
+    fi
   fi
   echo
   echo "| target (issue 5) | measured | |"
@@ -319,7 +339,9 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
   if [[ -f $m ]]; then
     for d in c2s s2c; do
       rm_=$(ratio "$(meta_get "$m" "agg_$d")" "$(median_of rqst "$d")")
-      echo "| $MULTI_N clients aggregate >= 0.9x one client, $d | $(meta_get "$m" "agg_$d") vs $(median_of rqst "$d") Mbit/s = ${rm_}x | $(verdict "$(awk -v r="$rm_" 'BEGIN{print (r!="NA" && r>=0.9)}')") |"
+      solo_note=""
+      [[ -n $(meta_get "$m" "solo_$d") ]] && solo_note="; one of them alone in the same minute $(meta_get "$m" "solo_$d") Mbit/s, $(ratio "$(meta_get "$m" "agg_$d")" "$(meta_get "$m" "solo_$d")")x"
+      echo "| $MULTI_N clients aggregate >= 0.9x one client, $d | $(meta_get "$m" "agg_$d") vs $(median_of rqst "$d") Mbit/s = ${rm_}x$solo_note | $(verdict "$(awk -v r="$rm_" 'BEGIN{print (r!="NA" && r>=0.9)}')") |"
     done
     hp=$(meta_get "$m" server_heap_peak_mb)
     echo "| server heap <= 256 MB with $MULTI_N clients | at most $hp MB in use (-Xmx$SERVER_XMX) | $(verdict "$(awk -v h="$hp" 'BEGIN{print (h!="" && h<=256)}')") |"
