@@ -29,6 +29,7 @@ MULTI_MODE=${MULTI_MODE:-fleet}
 MULTI_LOOPS=${MULTI_LOOPS:-1}
 MULTI_SOLO=${MULTI_SOLO:-1}
 [[ $MULTI_MODE == fleet || $MULTI_MODE == processes ]] || die "MULTI_MODE must be fleet or processes, not $MULTI_MODE"
+[[ $MULTI_SOLO == 0 || $MULTI_SOLO == 1 ]] || die "MULTI_SOLO must be 0 or 1, not $MULTI_SOLO"
 JAVA_BIN=${RQST_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 SETUPS=${SETUPS-rqst ovpn-tap wg-go}
 
