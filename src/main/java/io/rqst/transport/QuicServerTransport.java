@@ -70,19 +70,20 @@ public final class QuicServerTransport implements AutoCloseable {
         int perAddress = EventLoops.epoll() ? loops : 1;
         List<Channel> bound = new ArrayList<>();
         try {
+            boolean shared = perAddress > 1;
             for (InetSocketAddress a : listen) {
-                if (perAddress == 1) {
-                    bound.add(bindOne(new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                            .handler(withQuietTail(codec(settings, tls, acceptor), settings)), settings, a));
-                    continue;
+                if (shared) {
+                    refuseIfInUse(a);
                 }
-                refuseIfInUse(a);
-                ChannelHandler dispatcher = new Dispatcher(settings, tls, acceptor);
+                // one socket: its codec; several: the dispatcher they share, which makes a codec for each
+                ChannelHandler handler = shared ? new Dispatcher(settings, tls, acceptor) : codecBuilder(settings, tls, acceptor).build();
                 InetSocketAddress at = a;
                 for (int k = 0; k < perAddress; k++) {
                     Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                            .handler(withQuietTail(dispatcher, settings))
-                            .option(EpollChannelOption.SO_REUSEPORT, true);
+                            .handler(withQuietTail(handler, settings));
+                    if (shared) {
+                        b.option(EpollChannelOption.SO_REUSEPORT, true);
+                    }
                     Channel ch = bindOne(b, settings, at);
                     bound.add(ch);
                     at = (InetSocketAddress) ch.localAddress(); // with port 0: the port the first one got
@@ -150,10 +151,6 @@ public final class QuicServerTransport implements AutoCloseable {
                     .connectionIdAddressGenerator(idGenerator)
                     .build());
         }
-    }
-
-    private static ChannelHandler codec(QuicSettings s, Tls tls, Acceptor acceptor) {
-        return codecBuilder(s, tls, acceptor).build();
     }
 
     private static QuicServerCodecBuilder codecBuilder(QuicSettings s, Tls tls, Acceptor acceptor) {
@@ -248,11 +245,6 @@ public final class QuicServerTransport implements AutoCloseable {
     /** The UDP channels, in the order they were bound (tests). */
     List<Channel> channels() {
         return channels;
-    }
-
-    /** UDP sockets listened on: one per address and event loop (tests). */
-    int sockets() {
-        return channels.size();
     }
 
     /** Stops listening. Connections already closed by the caller stay closed. */
