@@ -110,6 +110,9 @@ public final class LinuxTap implements SelectableTap {
     @SuppressWarnings("unused") // accessed through RELEASED
     private volatile boolean released;
 
+    /** Linux's limit on a TUN/TAP device's queues ({@code MAX_TAP_QUEUES}). */
+    public static final int MAX_QUEUES = 256;
+
     /** The largest frame the kernel hands a vnet reader: 64 KiB of IP, the headers, the virtio_net_hdr. */
     static final int SUPER_FRAME_CAPACITY = VirtioNet.HDR_LEN + ETHERNET_HEADER + VLAN_TAG + 65535 + 16;
 
@@ -236,9 +239,6 @@ public final class LinuxTap implements SelectableTap {
         }
         return List.copyOf(all);
     }
-
-    /** Linux's limit on a TUN/TAP device's queues ({@code MAX_TAP_QUEUES}). */
-    public static final int MAX_QUEUES = 256;
 
     /** One more queue of {@code first}'s multi-queue device: the device's settings are {@code first}'s. */
     private static LinuxTap attachQueue(LinuxTap first) throws IOException {
