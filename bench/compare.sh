@@ -16,6 +16,7 @@
 #        SETUPS ("rqst ovpn-tap wg-go"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
 #        RQST_ARGS (options for every rqst server and client, the fleet's clients too, e.g. "--rx-aqm on"; named in the summary)
 #        RQST_SERVER_ARGS (options for the rqst server only, e.g. "--threads 1")
+#        RQST_SERVER_JAVA_OPTS, RQST_FLEET_JAVA_OPTS (JVM options for the server, for the 16 clients' load generator)
 #   Needs root; uses the anchors' namespaces ab-srv/ab-cli and ab-rq1..N; removes all of them on exit.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -169,7 +170,7 @@ multi() {
     # the launcher's JIT options (it does not start the fleet) and RQST_ARGS, as every rqst client gets them
     local jit; jit=$("$ROOT/rqst" jvm-options | sed "s/.*/'&'/" | tr '\n' ' ') || die "multi: rqst jvm-options failed"
     start_daemon rqst-fleet ab-rqf sh -c "cd '$PKI/client' && exec '$JAVA_BIN' --enable-native-access=ALL-UNNAMED \
-      -Dio.netty.leakDetection.level=disabled -Djava.library.path='$ROOT/target/native' -Xmx512m $jit \
+      -Dio.netty.leakDetection.level=disabled -Djava.library.path='$ROOT/target/native' -Xmx512m $jit ${RQST_FLEET_JAVA_OPTS:-} \
       -cp '$ROOT/target/rqst.jar:$ROOT/target/test-classes' io.rqst.bench.ClientFleet $MULTI_N vpn://rqst.bench rqf '$SCRATCH/rqst-state-fleet' $MULTI_LOOPS ${RQST_ARGS:-}"
     for i in $(seq 1 "$MULTI_N"); do
       local tap=""
