@@ -2,8 +2,6 @@ package io.rqst.tap;
 
 import io.netty.buffer.ByteBuf;
 import io.rqst.sys.Memory;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -54,18 +52,18 @@ public final class InetChecksum {
      * depend on byte order except that it comes out byte-swapped (RFC 1071 §2(B)), so the folded sum is
      * swapped back once at the end. Bytes past the last whole long are added big-endian.
      *
-     * <p>The loop runs over an {@code int} index into a segment of exactly {@code length} bytes: C2
-     * compiles that shape (a counted loop whose bounds check it can hoist) into unrolled, vectorised code,
-     * about 6x faster than the same loop over a {@code long} address (measured per 1282-byte frame on
-     * the 2-core bench box: the loops alone 33-68 against 276-475 ns, this method 69-116 against 461-564).
+     * <p>The main loop is a counted loop, an {@code int} counter against a bound fixed before it starts, which C2
+     * unrolls and vectorises: about 25 ns per 1228-byte segment on the 2-core bench box, where the same loop with
+     * the test {@code length - i >= 8} took 130 ns (and 460-560 in the whole splitter before 4bc3562). It reads
+     * by address, without a segment per call: C2 did not always remove such a segment inside the TSO splitter,
+     * and three per segment made most of the server loop's own garbage (bench/RESULTS.md 2026-11-24 01:40).
      * The TCP checksum of every segment split from a TSO super-frame runs through here.
      */
     private static long addAt(long address, int length) {
-        MemorySegment bytes = Memory.slice(address, length);
         int whole = length & ~7;
         long words = 0;
         for (int i = 0; i < whole; i += 8) {
-            long v = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, i);
+            long v = Memory.getLong(address + i);
             words += (v >>> 32) + (v & 0xffffffffL);
         }
         long sum = fold(words);
@@ -73,11 +71,11 @@ public final class InetChecksum {
             sum = ((sum & 0xff) << 8) | (sum >>> 8);
         }
         int i = whole;
-        for (; length - i >= 2; i += 2) {
-            sum += ((bytes.get(ValueLayout.JAVA_BYTE, i) & 0xff) << 8) | (bytes.get(ValueLayout.JAVA_BYTE, i + 1) & 0xff);
+        for (; i + 2 <= length; i += 2) {
+            sum += (Memory.getUnsignedByte(address + i) << 8) | Memory.getUnsignedByte(address + i + 1);
         }
         if (i < length) {
-            sum += (bytes.get(ValueLayout.JAVA_BYTE, i) & 0xff) << 8;
+            sum += Memory.getUnsignedByte(address + i) << 8;
         }
         return sum;
     }
