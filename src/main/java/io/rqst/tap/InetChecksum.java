@@ -53,8 +53,8 @@ public final class InetChecksum {
      * swapped back once at the end. Bytes past the last whole long are added big-endian.
      *
      * <p>The main loop is a counted loop, an {@code int} counter against a bound fixed before it starts, which C2
-     * unrolls and vectorises: about 25 ns per 1228-byte segment on the 2-core bench box, where the same loop with
-     * the test {@code length - i >= 8} took 130 ns (and 460-560 in the whole splitter before 4bc3562). It reads
+     * unrolls and vectorises: about 25 ns per 1228-byte segment in a micro-benchmark on the 2-core bench box,
+     * where the same loop with the test {@code length - i >= 8}, as before 4bc3562, took 130 ns. It reads
      * by address, without a segment per call: C2 did not always remove such a segment inside the TSO splitter,
      * and three per segment made most of the server loop's own garbage (bench/RESULTS.md 2026-11-24 01:40).
      * The TCP checksum of every segment split from a TSO super-frame runs through here.
