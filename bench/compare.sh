@@ -174,7 +174,12 @@ multi() {
       -cp '$ROOT/target/rqst.jar:$ROOT/target/test-classes' io.rqst.bench.ClientFleet $MULTI_N vpn://rqst.bench rqf '$SCRATCH/rqst-state-fleet' $MULTI_LOOPS ${RQST_ARGS:-}"
     for i in $(seq 1 "$MULTI_N"); do
       local tap=""
-      for _ in $(seq 1 300); do ip -n ab-rqf link show "rqf$i" >/dev/null 2>&1 && { tap=1; break; }; sleep 0.1; done
+      for _ in $(seq 1 300); do
+        ip -n ab-rqf link show "rqf$i" >/dev/null 2>&1 && { tap=1; break; }
+        # a fleet that exited (a bad RQST_FLEET_JAVA_OPTS, say) will not bring its TAPs: fail now, not after 30 s
+        kill -0 "$(cat "$PIDDIR/rqst-fleet.pid")" 2>/dev/null || break
+        sleep 0.1
+      done
       [[ -n $tap ]] || { tail -5 "$SCRATCH/logs/rqst-fleet.out" >&2; die "multi: the fleet's TAP rqf$i did not appear"; }
       ip -n ab-rqf link set "rqf$i" netns "ab-rq$i"
       ip -n "ab-rq$i" addr add "10.8.0.$((100 + i))/24" dev "rqf$i"; ip -n "ab-rq$i" link set "rqf$i" up
