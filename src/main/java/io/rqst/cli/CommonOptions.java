@@ -112,6 +112,9 @@ final class CommonOptions {
         inRange("--socket-buffer", socketBuffer, QuicSettings.MIN_SOCKET_BUFFER, QuicSettings.MAX_SOCKET_BUFFER);
         inRange("--datagram-queue", datagramQueue, 1, QuicSettings.MAX_DATAGRAM_QUEUE);
         inRange("--gso-segments", gsoSegments, 1, 64);
+        if (!QuicSettings.CONGESTION_CONTROLLERS.contains(cc)) {
+            throw new Main.UsageError("--cc " + cc + ": expected one of " + String.join(", ", QuicSettings.CONGESTION_CONTROLLERS));
+        }
         return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn).withUdpGro(!noUdpGro).withDatagramQueue(datagramQueue)
                 .withGso(gsoSegments, cc).withSocketBuffer(socketBuffer).withReceiveAqm(aqm());
     }

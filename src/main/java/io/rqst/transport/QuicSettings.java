@@ -71,6 +71,12 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     public static final int MAX_SOCKET_BUFFER = 64 << 20;
     /** Upper bound of the frames quiche may queue per direction. */
     public static final int MAX_DATAGRAM_QUEUE = 65536;
+    /**
+     * The outer congestion controllers quiche offers, by the name {@code --cc} takes. cubic is the default:
+     * quiche's bbr (BBRv2) keeps the DATAGRAM send queue full under a TCP stream inside, so a ping under load
+     * waited 15 ms at p99 on a LAN against 3-4 with cubic (bench/RESULTS.md 2026-11-24 03:00).
+     */
+    public static final java.util.List<String> CONGESTION_CONTROLLERS = java.util.List.of("cubic", "reno", "bbr");
     /** Our default idle timeout (RQST has none, so it never notices a dead peer). */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -86,6 +92,9 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
         }
         if (datagramQueue < 1 || datagramQueue > MAX_DATAGRAM_QUEUE) {
             throw new IllegalArgumentException("datagram queue " + datagramQueue + " is out of range 1-" + MAX_DATAGRAM_QUEUE);
+        }
+        if (!CONGESTION_CONTROLLERS.contains(congestionControl)) {
+            throw new IllegalArgumentException("congestion control '" + congestionControl + "' is not one of " + CONGESTION_CONTROLLERS);
         }
         if (maxUdpPayload < 1200 || maxUdpPayload > 65527) {
             throw new IllegalArgumentException("max UDP payload " + maxUdpPayload + " is out of range 1200-65527 (QUIC needs 1200)");
@@ -130,7 +139,8 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
         return switch (congestionControl) {
             case "reno" -> io.netty.handler.codec.quic.QuicCongestionControlAlgorithm.RENO;
             case "bbr" -> io.netty.handler.codec.quic.QuicCongestionControlAlgorithm.BBR;
-            default -> io.netty.handler.codec.quic.QuicCongestionControlAlgorithm.CUBIC;
+            case "cubic" -> io.netty.handler.codec.quic.QuicCongestionControlAlgorithm.CUBIC;
+            default -> throw new IllegalStateException("unchecked congestion control " + congestionControl);
         };
     }
 

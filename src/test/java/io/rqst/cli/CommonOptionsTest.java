@@ -36,5 +36,9 @@ class CommonOptionsTest {
                 assertThrows(Main.UsageError.class, () -> quic("--datagram-queue", "0")).getMessage());
         assertEquals("--gso-segments 65 is out of range 1-64",
                 assertThrows(Main.UsageError.class, () -> quic("--gso-segments", "65")).getMessage());
+        assertEquals("cubic", quic().congestionControl());
+        assertEquals("bbr", quic("--cc", "bbr").congestionControl());
+        assertEquals("--cc bbr2: expected one of cubic, reno, bbr",
+                assertThrows(Main.UsageError.class, () -> quic("--cc", "bbr2")).getMessage());
     }
 }
