@@ -57,7 +57,7 @@ final class CommonOptions {
         spec.addOption(Specs.option(OptionSpec.builder("--socket-buffer").hidden(true).paramLabel("<socketBuffer>")
                 .defaultValue("" + QuicSettings.DEFAULT_SOCKET_BUFFER).description("SO_RCVBUF/SO_SNDBUF of the UDP socket, bytes."),
                 int.class, () -> socketBuffer, v -> socketBuffer = v));
-        spec.addOption(Specs.option(OptionSpec.builder("--gso-segments").hidden(true).paramLabel("<gsoSegments>").defaultValue("32")
+        spec.addOption(Specs.option(OptionSpec.builder("--gso-segments").hidden(true).paramLabel("<gsoSegments>").defaultValue("" + QuicSettings.DEFAULT_GSO_SEGMENTS)
                 .description("QUIC packets per UDP GSO send."), int.class, () -> gsoSegments, v -> gsoSegments = v));
         spec.addOption(Specs.option(OptionSpec.builder("--cc").hidden(true).paramLabel("<cc>").defaultValue("cubic")
                 .description("Outer congestion control: cubic, reno, bbr."), String.class, () -> cc, v -> cc = v));

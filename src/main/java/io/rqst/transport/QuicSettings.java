@@ -77,6 +77,12 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
      * waited 15 ms at p99 on a LAN against 3-4 with cubic (bench/RESULTS.md 2026-11-24 03:00).
      */
     public static final java.util.List<String> CONGESTION_CONTROLLERS = java.util.List.of("cubic", "reno", "bbr");
+    /**
+     * QUIC packets per UDP GSO send. One stream through the tunnel (fcbc6d3, 2026-11-22): 16 gave 630-900 /
+     * 900-1050 Mbit/s c2s / s2c, 32 gave 850-1050 / 960-1100, 64 collapsed to about 400. The CLI's
+     * {@code --gso-segments} defaults to it, so in-JVM endpoints and tests run what the program runs (they ran 16).
+     */
+    public static final int DEFAULT_GSO_SEGMENTS = 32;
     /** Our default idle timeout (RQST has none, so it never notices a dead peer). */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -103,7 +109,7 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
 
     /** The defaults: RQST's wire parameters plus a 30 s idle timeout. */
     public static QuicSettings defaults() {
-        return new QuicSettings(RQST_ALPN, DEFAULT_IDLE_TIMEOUT, RQST_MAX_UDP_PAYLOAD, DEFAULT_DATAGRAM_QUEUE, DEFAULT_SOCKET_BUFFER, true, 16, "cubic", null);
+        return new QuicSettings(RQST_ALPN, DEFAULT_IDLE_TIMEOUT, RQST_MAX_UDP_PAYLOAD, DEFAULT_DATAGRAM_QUEUE, DEFAULT_SOCKET_BUFFER, true, DEFAULT_GSO_SEGMENTS, "cubic", null);
     }
 
     public QuicSettings withIdleTimeout(Duration d) {

@@ -36,6 +36,7 @@ class CommonOptionsTest {
                 assertThrows(Main.UsageError.class, () -> quic("--datagram-queue", "0")).getMessage());
         assertEquals("--gso-segments 65 is out of range 1-64",
                 assertThrows(Main.UsageError.class, () -> quic("--gso-segments", "65")).getMessage());
+        assertEquals(QuicSettings.defaults().gsoSegments(), quic().gsoSegments());
         assertEquals("cubic", quic().congestionControl());
         assertEquals("bbr", quic("--cc", "bbr").congestionControl());
         assertEquals("--cc bbr2: expected one of cubic, reno, bbr",
