@@ -60,7 +60,7 @@ final class CommonOptions {
         spec.addOption(Specs.option(OptionSpec.builder("--gso-segments").hidden(true).paramLabel("<gsoSegments>").defaultValue("" + QuicSettings.DEFAULT_GSO_SEGMENTS)
                 .description("QUIC packets per UDP GSO send."), int.class, () -> gsoSegments, v -> gsoSegments = v));
         spec.addOption(Specs.option(OptionSpec.builder("--cc").hidden(true).paramLabel("<cc>").defaultValue("cubic")
-                .description("Outer congestion control: cubic, reno, bbr."), String.class, () -> cc, v -> cc = v));
+                .description("Outer congestion control: " + String.join(", ", QuicSettings.CONGESTION_CONTROLLERS) + " (default: ${DEFAULT-VALUE})."), String.class, () -> cc, v -> cc = v));
         spec.addOption(Specs.option(OptionSpec.builder("--no-tap-offload").hidden(true)
                 .description("Open the TAP without TSO/GRO offloads (for comparison and debugging)."),
                 boolean.class, () -> noTapOffload, v -> noTapOffload = v));
