@@ -37,6 +37,9 @@ SETUPS=${SETUPS-rqst ovpn-tap wg-go}
 multi_down() {
   local i
   stop_daemon rqst-fleet
+  # the load generator's log, kept with the run (its TAPs, sessions and any error), also when the phase failed
+  [[ -n ${RUN_DIR:-} && -f $SCRATCH/logs/rqst-fleet.out ]] && mkdir -p "$RUN_DIR/rqst-multi" \
+    && cp "$SCRATCH/logs/rqst-fleet.out" "$RUN_DIR/rqst-multi/fleet.log" 2>/dev/null || true
   for i in $(seq 1 "$MULTI_N"); do stop_daemon "rqst-m$i"; stop_daemon "iperf3-m$i"; done
   for i in f $(seq 1 "$MULTI_N"); do
     kill_ns_pids "ab-rq$i"; ip netns del "ab-rq$i" 2>/dev/null || true; rm -rf "/etc/netns/ab-rq$i"
@@ -181,7 +184,8 @@ multi() {
         sleep 0.1
       done
       [[ -n $tap ]] || { tail -5 "$SCRATCH/logs/rqst-fleet.out" >&2; die "multi: the fleet's TAP rqf$i did not appear"; }
-      ip -n ab-rqf link set "rqf$i" netns "ab-rq$i"
+      ip -n ab-rqf link set "rqf$i" netns "ab-rq$i" 2>/dev/null \
+        || { tail -20 "$SCRATCH/logs/rqst-fleet.out" >&2; die "multi: the fleet's TAP rqf$i went away before it could be moved to ab-rq$i (fleet alive: $(kill -0 "$(cat "$PIDDIR/rqst-fleet.pid")" 2>/dev/null && echo yes || echo no))"; }
       ip -n "ab-rq$i" addr add "10.8.0.$((100 + i))/24" dev "rqf$i"; ip -n "ab-rq$i" link set "rqf$i" up
     done
   else
