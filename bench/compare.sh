@@ -34,12 +34,15 @@ MULTI_SOLO=${MULTI_SOLO:-1}
 JAVA_BIN=${RQST_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 SETUPS=${SETUPS-rqst ovpn-tap wg-go}
 
+fleet_alive() { kill -0 "$(cat "$PIDDIR/rqst-fleet.pid" 2>/dev/null)" 2>/dev/null; }
+FLEET_STARTED=   # set once this run starts the fleet: the log in $SCRATCH may be an earlier run's
 multi_down() {
   local i
   stop_daemon rqst-fleet
   # the load generator's log, kept with the run (its TAPs, sessions and any error), also when the phase failed
-  [[ -n ${RUN_DIR:-} && -f $SCRATCH/logs/rqst-fleet.out ]] && mkdir -p "$RUN_DIR/rqst-multi" \
-    && cp "$SCRATCH/logs/rqst-fleet.out" "$RUN_DIR/rqst-multi/fleet.log" 2>/dev/null || true
+  if [[ -n $FLEET_STARTED && -f $SCRATCH/logs/rqst-fleet.out ]]; then
+    mkdir -p "$RUN_DIR/rqst-multi" && cp "$SCRATCH/logs/rqst-fleet.out" "$RUN_DIR/rqst-multi/fleet.log" || true
+  fi
   for i in $(seq 1 "$MULTI_N"); do stop_daemon "rqst-m$i"; stop_daemon "iperf3-m$i"; done
   for i in f $(seq 1 "$MULTI_N"); do
     kill_ns_pids "ab-rq$i"; ip netns del "ab-rq$i" 2>/dev/null || true; rm -rf "/etc/netns/ab-rq$i"
@@ -172,6 +175,7 @@ multi() {
     multi_ns f 10.97.0   # ab-rqf: where the fleet's UDP sockets live
     # the launcher's JIT options (it does not start the fleet) and RQST_ARGS, as every rqst client gets them
     local jit; jit=$("$ROOT/rqst" jvm-options | sed "s/.*/'&'/" | tr '\n' ' ') || die "multi: rqst jvm-options failed"
+    FLEET_STARTED=1
     start_daemon rqst-fleet ab-rqf sh -c "cd '$PKI/client' && exec '$JAVA_BIN' --enable-native-access=ALL-UNNAMED \
       -Dio.netty.leakDetection.level=disabled -Djava.library.path='$ROOT/target/native' -Xmx512m $jit ${RQST_FLEET_JAVA_OPTS:-} \
       -cp '$ROOT/target/rqst.jar:$ROOT/target/test-classes' io.rqst.bench.ClientFleet $MULTI_N vpn://rqst.bench rqf '$SCRATCH/rqst-state-fleet' $MULTI_LOOPS ${RQST_ARGS:-}"
@@ -180,12 +184,12 @@ multi() {
       for _ in $(seq 1 300); do
         ip -n ab-rqf link show "rqf$i" >/dev/null 2>&1 && { tap=1; break; }
         # a fleet that exited (a bad RQST_FLEET_JAVA_OPTS, say) will not bring its TAPs: fail now, not after 30 s
-        kill -0 "$(cat "$PIDDIR/rqst-fleet.pid")" 2>/dev/null || break
+        fleet_alive || break
         sleep 0.1
       done
       [[ -n $tap ]] || { tail -5 "$SCRATCH/logs/rqst-fleet.out" >&2; die "multi: the fleet's TAP rqf$i did not appear"; }
       ip -n ab-rqf link set "rqf$i" netns "ab-rq$i" 2>/dev/null \
-        || { tail -20 "$SCRATCH/logs/rqst-fleet.out" >&2; die "multi: the fleet's TAP rqf$i went away before it could be moved to ab-rq$i (fleet alive: $(kill -0 "$(cat "$PIDDIR/rqst-fleet.pid")" 2>/dev/null && echo yes || echo no))"; }
+        || { tail -20 "$SCRATCH/logs/rqst-fleet.out" >&2; die "multi: the fleet's TAP rqf$i went away before it could be moved to ab-rq$i (fleet alive: $(fleet_alive && echo yes || echo no))"; }
       ip -n "ab-rq$i" addr add "10.8.0.$((100 + i))/24" dev "rqf$i"; ip -n "ab-rq$i" link set "rqf$i" up
     done
   else
