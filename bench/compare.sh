@@ -9,10 +9,15 @@
 #   rqst only: time from starting a client to its first ping answered (FIRST_RUNS runs, server up);
 #     MULTI_N clients at once, each in its own namespace with its own veth, one TCP stream each:
 #     aggregate Mbit/s per direction (median of IPERF_RUNS interleaved runs), server run with -Xmx${SERVER_XMX}, its peak heap in use (jstat).
+#     Then (MULTI_FAN) the same streams from one sender and one receiver process (bench/tcp-fan), all
+#     clients and one alone: the ratio with the traffic generator's own cost held constant.
 #   Env: IPERF_T (10) IPERF_RUNS (3) IPERF_CC (cubic) WARMUP_S (8) WARMUP_MAX_ROUNDS (5) JIT_QUIET_S (0.5)
 #        PING_N (100) FIRST_RUNS (5)
 #        MULTI_N (16, 0 skips) MULTI_MODE (fleet or processes, see multi()) MULTI_LOOPS (1) MULTI_WARMUP_S (WARMUP_S) SERVER_XMX (256m) ANCHORS_DIR RESULTS_DIR
 #        MULTI_SOLO (1: after each run of all MULTI_N clients, one of them alone, for the ratio in the same minute; 0 skips)
+#        MULTI_FAN (1: after that, the same clients' streams from one sender and one receiver process, bench/tcp-fan,
+#          all MULTI_N and then one of them alone; 16 iperf3 pairs are 32 processes on the box's CPUs, one stream
+#          is two, so this holds the traffic generator's cost constant between the two figures; 0 skips)
 #        SETUPS ("rqst ovpn-tap wg-go"; e.g. SETUPS= MULTI_N=16 runs only the multi-client part)
 #        RQST_ARGS (options for every rqst server and client, the fleet's clients too, e.g. "--rx-aqm on"; named in the summary)
 #        RQST_SERVER_ARGS (options for the rqst server only, e.g. "--threads 1")
@@ -29,8 +34,11 @@ MULTI_WARMUP_S=${MULTI_WARMUP_S:-$WARMUP_S}
 MULTI_MODE=${MULTI_MODE:-fleet}
 MULTI_LOOPS=${MULTI_LOOPS:-1}
 MULTI_SOLO=${MULTI_SOLO:-1}
+MULTI_FAN=${MULTI_FAN:-1}
+FAN_PORT=5400
 [[ $MULTI_MODE == fleet || $MULTI_MODE == processes ]] || die "MULTI_MODE must be fleet or processes, not $MULTI_MODE"
 [[ $MULTI_SOLO == 0 || $MULTI_SOLO == 1 ]] || die "MULTI_SOLO must be 0 or 1, not $MULTI_SOLO"
+[[ $MULTI_FAN == 0 || $MULTI_FAN == 1 ]] || die "MULTI_FAN must be 0 or 1, not $MULTI_FAN"
 JAVA_BIN=${RQST_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 SETUPS=${SETUPS-rqst ovpn-tap wg-go}
 
@@ -161,6 +169,10 @@ multi_ns() { # multi_ns I NET : namespace ab-rqI, a veth to the server's namespa
 }
 multi() {
   local d=$RUN_DIR/rqst-multi i; mkdir -p "$d"
+  if ((MULTI_FAN)); then
+    "$ROOT/scripts/deps.sh" >/dev/null # gcc
+    gcc -O2 -Wall -o "$SCRATCH/tcp-fan" "$ROOT/bench/tcp-fan.c" || die "multi: cannot build bench/tcp-fan.c"
+  fi
   printf 'mode\t%s\n' "$MULTI_MODE" >"$d/multi.tsv"
   rqst_down
   rqst_server_up "-Xmx$SERVER_XMX"
@@ -220,6 +232,18 @@ multi() {
     done
     wait "${pids[@]}" || true
   }
+  fan_run() { # fan_run <seconds> <dir> <clients: the first N> <out> : their N streams from one process per side (bench/tcp-fan)
+    local t=$1 dir=$2 n=$3 out=$4 k nss=() role_srv=recv role_cli=send lp
+    [[ $dir == s2c ]] && { role_srv=send; role_cli=recv; }
+    for k in $(seq 1 "$n"); do nss+=("ab-rq$k"); done
+    ip netns exec "$NS_SRV" timeout $((t + 30)) "$SCRATCH/tcp-fan" listen "$FAN_PORT" "$n" "$role_srv" "$t" "$IPERF_CC" >"$out.srv" 2>&1 &
+    lp=$!
+    for _ in $(seq 1 50); do ip netns exec "$NS_SRV" ss -Hltn "sport = :$FAN_PORT" | grep -q . && break; sleep 0.1; done
+    timeout $((t + 30)) "$SCRATCH/tcp-fan" connect 10.8.0.1 "$FAN_PORT" "$role_cli" "$t" "$IPERF_CC" "${nss[@]}" >"$out.cli" 2>&1 || true
+    wait "$lp" || true
+    grep -h '^streams=' "$out.srv" "$out.cli" | head -1 >"$out" || true
+  }
+  fan_field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" "$2" 2>/dev/null | head -1; } # fan_field NAME FILE
   multi_warm_round() { par_iperf "$MULTI_WARMUP_S" c2s -; par_iperf "$MULTI_WARMUP_S" s2c -; }
   local jvms=("$srv"); [[ $MULTI_MODE == fleet ]] && jvms+=("$(daemon_pid rqst-fleet)")
   warm_until_settled "multi: $MULTI_N clients" multi_warm_round "${jvms[@]}"
@@ -250,12 +274,37 @@ multi() {
         printf '%s\t%s\t%s\n' "$dir" "$run" "$solo" >>"$d/solo-runs.tsv"
         log "multi $dir run $run: client 1 alone $solo Mbit/s"
       fi
+      if ((MULTI_FAN)); then
+        # the same clients, and then the first alone, with one sender and one receiver process (bench/tcp-fan)
+        local n cf mb
+        for n in "$MULTI_N" 1; do
+          wait_quiet >/dev/null
+          cpu0=$(proc_cpu_ticks "$srv")
+          fan_run "$IPERF_T" "$dir" "$n" "$d/fan$n-$dir-$run.txt"
+          cf=$(awk -v a="$cpu0" -v b="$(proc_cpu_ticks "$srv")" -v t="$IPERF_T" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz/t}')
+          mb=$(fan_field mbps "$d/fan$n-$dir-$run.txt"); mb=${mb:-0}
+          printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$dir" "$run" "$mb" "$(fan_field min_mbps "$d/fan$n-$dir-$run.txt")" \
+            "$(fan_field max_mbps "$d/fan$n-$dir-$run.txt")" "$cf" >>"$d/fan-runs.tsv"
+          log "multi $dir run $run: tcp-fan, $n client(s): $mb Mbit/s ($(fan_field min_mbps "$d/fan$n-$dir-$run.txt")..$(fan_field max_mbps "$d/fan$n-$dir-$run.txt") per stream), server $cf cores"
+        done
+      fi
     done
   done
   if ((MULTI_SOLO)); then
     for dir in c2s s2c; do
       printf 'solo_%s\t%s\nsolo_runs_%s\t%s\n' "$dir" "$(awk -F'\t' -v d="$dir" '$1 == d {print $3}' "$d/solo-runs.tsv" | median3)" \
         "$dir" "$(awk -F'\t' -v d="$dir" '$1 == d {printf "%s%s", s, $3; s=" "}' "$d/solo-runs.tsv")" >>"$d/multi.tsv"
+    done
+  fi
+  if ((MULTI_FAN)); then
+    local n
+    for dir in c2s s2c; do
+      for n in "$MULTI_N" 1; do
+        printf 'fan%s_%s\t%s\nfan%s_runs_%s\t%s\nfan%s_cores_%s\t%s\n' \
+          "$n" "$dir" "$(awk -F'\t' -v n="$n" -v d="$dir" '$1 == n && $2 == d {print $4}' "$d/fan-runs.tsv" | median3)" \
+          "$n" "$dir" "$(awk -F'\t' -v n="$n" -v d="$dir" '$1 == n && $2 == d {printf "%s%s", s, $4; s=" "}' "$d/fan-runs.tsv")" \
+          "$n" "$dir" "$(awk -F'\t' -v n="$n" -v d="$dir" '$1 == n && $2 == d {print $7}' "$d/fan-runs.tsv" | median3)" >>"$d/multi.tsv"
+      done
     done
   fi
   for dir in c2s s2c; do
@@ -339,6 +388,9 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
     if [[ -n $(meta_get "$m" solo_c2s) ]]; then
       echo "- one of the $MULTI_N clients alone, right after each of their runs (same server, same load generator, same minute): c2s $(meta_get "$m" solo_c2s) Mbit/s (median of runs $(meta_get "$m" solo_runs_c2s)), s2c $(meta_get "$m" solo_s2c) Mbit/s (median of runs $(meta_get "$m" solo_runs_s2c)); the $MULTI_N clients' aggregate is $(ratio "$(meta_get "$m" agg_c2s)" "$(meta_get "$m" solo_c2s)")x / $(ratio "$(meta_get "$m" agg_s2c)" "$(meta_get "$m" solo_s2c)")x of it"
     fi
+    if [[ -n $(meta_get "$m" "fan${MULTI_N}_c2s") ]]; then
+      echo "- the same $MULTI_N clients with one sender and one receiver process for all their streams (bench/tcp-fan; the iperf3 runs above are $MULTI_N pairs of processes, which take the box's two CPUs as well), after each run above: aggregate c2s $(meta_get "$m" "fan${MULTI_N}_c2s") Mbit/s (median of runs $(meta_get "$m" "fan${MULTI_N}_runs_c2s"), server $(meta_get "$m" "fan${MULTI_N}_cores_c2s") cores), s2c $(meta_get "$m" "fan${MULTI_N}_s2c") Mbit/s (runs $(meta_get "$m" "fan${MULTI_N}_runs_s2c"), server $(meta_get "$m" "fan${MULTI_N}_cores_s2c") cores); one of them alone, the same way: c2s $(meta_get "$m" fan1_c2s) (runs $(meta_get "$m" fan1_runs_c2s)), s2c $(meta_get "$m" fan1_s2c) (runs $(meta_get "$m" fan1_runs_s2c)); the aggregate is $(ratio "$(meta_get "$m" "fan${MULTI_N}_c2s")" "$(meta_get "$m" fan1_c2s)")x / $(ratio "$(meta_get "$m" "fan${MULTI_N}_s2c")" "$(meta_get "$m" fan1_s2c)")x of one"
+    fi
   fi
   echo
   echo "| target (issue 5) | measured | |"
@@ -358,6 +410,12 @@ verdict() { [[ $1 == 1 ]] && echo "**met**" || echo "not met"; }
       [[ -n $(meta_get "$m" "solo_$d") ]] && solo_note="; one of them alone in the same minute $(meta_get "$m" "solo_$d") Mbit/s, $(ratio "$(meta_get "$m" "agg_$d")" "$(meta_get "$m" "solo_$d")")x"
       echo "| $MULTI_N clients aggregate >= 0.9x one client, $d | $(meta_get "$m" "agg_$d") vs $(median_of rqst "$d") Mbit/s = ${rm_}x$solo_note | $(verdict "$(awk -v r="$rm_" 'BEGIN{print (r!="NA" && r>=0.9)}')") |"
     done
+    if [[ -n $(meta_get "$m" "fan${MULTI_N}_c2s") ]]; then
+      for d in c2s s2c; do
+        rf=$(ratio "$(meta_get "$m" "fan${MULTI_N}_$d")" "$(meta_get "$m" "fan1_$d")")
+        echo "| $MULTI_N clients aggregate >= 0.9x one client, $d, one traffic process per side (tcp-fan) | $(meta_get "$m" "fan${MULTI_N}_$d") vs $(meta_get "$m" "fan1_$d") Mbit/s = ${rf}x | $(verdict "$(awk -v r="$rf" 'BEGIN{print (r!="NA" && r>=0.9)}')") |"
+      done
+    fi
     hp=$(meta_get "$m" server_heap_peak_mb)
     echo "| server heap <= 256 MB with $MULTI_N clients | at most $hp MB in use (-Xmx$SERVER_XMX) | $(verdict "$(awk -v h="$hp" 'BEGIN{print (h!="" && h<=256)}')") |"
   fi
