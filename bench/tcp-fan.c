@@ -11,7 +11,8 @@
 // them; a receiver reads until every stream has ended and prints one line to stdout:
 //   streams=N bytes=B seconds=S mbps=M min_mbps=A max_mbps=Z
 // timed from its first byte to its last (the sender's tail, still in buffers at the end, is counted, as
-// iperf3's receiver counts it). CC is the congestion control set on every socket (TCP_CONGESTION).
+// iperf3's receiver counts it); the sender prints "sent streams=N bytes=B" once the receiver has closed, and the
+// two byte counts agree (io.rqst.it.TcpFanIT checks it). CC is the congestion control set on every socket.
 // Non-blocking sockets, one epoll loop, 128 KiB writes, 256 KiB reads. Exit 1 with a message on any error.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -68,6 +69,7 @@ static void send_all(int n, double seconds) {
   }
   memset(buf, 'x', sizeof buf);
   double end = now() + seconds;
+  long long sent = 0;
   struct epoll_event evs[MAXN];
   while (now() < end) {
     int k = epoll_wait(ep, evs, MAXN, 100);
@@ -76,7 +78,7 @@ static void send_all(int n, double seconds) {
       int i = (int)evs[j].data.u32;
       for (;;) {
         ssize_t w = write(fds[i], buf, WRITE_CHUNK);
-        if (w > 0) continue;
+        if (w > 0) { sent += w; continue; }
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         die("write");
       }
@@ -91,6 +93,7 @@ static void send_all(int n, double seconds) {
     while (read(fds[i], buf, sizeof buf) > 0) {}
     close(fds[i]);
   }
+  printf("sent streams=%d bytes=%lld\n", n, sent);
 }
 
 static void recv_all(int n) {
