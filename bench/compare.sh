@@ -242,6 +242,7 @@ multi() {
     timeout $((t + 30)) "$SCRATCH/tcp-fan" connect 10.8.0.1 "$FAN_PORT" "$role_cli" "$t" "$IPERF_CC" "${nss[@]}" >"$out.cli" 2>&1 || true
     wait "$lp" || true
     grep -h '^streams=' "$out.srv" "$out.cli" | head -1 >"$out" || true
+    [[ -s $out ]] || log "multi: tcp-fan ($n clients, $dir) gave no result; it said: $(tail -n 2 "$out.srv" "$out.cli" 2>/dev/null | grep -v '^==>' | tr '\n' ' ')"
   }
   fan_field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" "$2" 2>/dev/null | head -1; } # fan_field NAME FILE
   multi_warm_round() { par_iperf "$MULTI_WARMUP_S" c2s -; par_iperf "$MULTI_WARMUP_S" s2c -; }
