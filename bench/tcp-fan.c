@@ -59,14 +59,20 @@ static void enter_netns(const char *ns) {
   close(fd);
 }
 
-static void send_all(int n, double seconds) {
+// all n sockets non-blocking, in a new epoll set for EVENTS, each tagged with its index
+static int watch_all(int n, unsigned events) {
   int ep = epoll_create1(0);
   if (ep < 0) die("epoll_create1");
   for (int i = 0; i < n; i++) {
     fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-    struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (unsigned)i};
+    struct epoll_event ev = {.events = events, .data.u32 = (unsigned)i};
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) die("epoll_ctl");
   }
+  return ep;
+}
+
+static void send_all(int n, double seconds) {
+  int ep = watch_all(n, EPOLLOUT);
   memset(buf, 'x', sizeof buf);
   double end = now() + seconds;
   long long sent = 0;
@@ -97,13 +103,7 @@ static void send_all(int n, double seconds) {
 }
 
 static void recv_all(int n) {
-  int ep = epoll_create1(0);
-  if (ep < 0) die("epoll_create1");
-  for (int i = 0; i < n; i++) {
-    fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (unsigned)i};
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) die("epoll_ctl");
-  }
+  int ep = watch_all(n, EPOLLIN);
   double first = 0, last = 0;
   int open_streams = n;
   struct epoll_event evs[MAXN];

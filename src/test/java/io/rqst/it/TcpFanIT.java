@@ -56,27 +56,30 @@ class TcpFanIT {
     /** Promise: two streams from two namespaces to one listener; the receiver counts every byte the sender wrote. */
     @Test
     void fromTwoNamespacesTheReceiverCountsWhatTheSenderSent() {
-        Spawned listener = tb.spawn(srv, work.resolve("listen.log"), fan.toString(), "listen", String.valueOf(PORT), "2", "recv", "2", "cubic");
-        listener.awaitLog(Pattern.compile("listening on port"), Testbed.DEFAULT_TIMEOUT);
-        CommandRunner.Result sender = tb.exec(c1, Duration.ofSeconds(20), fan.toString(), "connect", "10.66.1.1",
-                String.valueOf(PORT), "send", "2", "cubic", c1, c2);
-        assertEquals(0, sender.exitCode(), sender.stderr());
-        assertTrue(listener.waitFor(Duration.ofSeconds(10)), "the receiver ends once both streams have ended");
-        assertEquals(0, listener.exitCode().orElse(-1), listener.log());
-        agree(sender.stdout(), listener.log());
+        exchange(false);
     }
 
     /** Promise: the other way round (the listener sends, as in s2c), the connecting side counts it all. */
     @Test
     void theListenerSendingTheConnectingSideCountsItAll() {
-        Spawned listener = tb.spawn(srv, work.resolve("listen.log"), fan.toString(), "listen", String.valueOf(PORT), "2", "send", "2", "cubic");
+        exchange(true);
+    }
+
+    /** Two seconds of two streams between the listener in srv and one connecting process for c1 and c2; checks the counts. */
+    private void exchange(boolean listenerSends) {
+        Spawned listener = tb.spawn(srv, work.resolve("listen.log"), fan.toString(), "listen", String.valueOf(PORT), "2",
+                listenerSends ? "send" : "recv", "2", "cubic");
         listener.awaitLog(Pattern.compile("listening on port"), Testbed.DEFAULT_TIMEOUT);
-        CommandRunner.Result receiver = tb.exec(c1, Duration.ofSeconds(20), fan.toString(), "connect", "10.66.1.1",
-                String.valueOf(PORT), "recv", "2", "cubic", c1, c2);
-        assertEquals(0, receiver.exitCode(), receiver.stderr());
-        assertTrue(listener.waitFor(Duration.ofSeconds(10)), "the sender ends once the receiver has closed");
+        CommandRunner.Result connecting = tb.exec(c1, Duration.ofSeconds(20), fan.toString(), "connect", "10.66.1.1",
+                String.valueOf(PORT), listenerSends ? "recv" : "send", "2", "cubic", c1, c2);
+        assertEquals(0, connecting.exitCode(), connecting.stderr());
+        assertTrue(listener.waitFor(Duration.ofSeconds(10)), "the listener ends once both streams have ended");
         assertEquals(0, listener.exitCode().orElse(-1), listener.log());
-        agree(listener.log(), receiver.stdout());
+        if (listenerSends) {
+            agree(listener.log(), connecting.stdout());
+        } else {
+            agree(connecting.stdout(), listener.log());
+        }
     }
 
     /** Promise: a bad argument exits 2 with the usage; a namespace that does not exist or a refused connection exits 1 naming it. */
