@@ -1,7 +1,7 @@
 // tcp-fan : N TCP streams at once from ONE process on each side, the connecting side's sockets each in a
-// network namespace of its own. bench/compare.sh's 16-client phase uses it (MULTI_TRAFFIC=fan) beside 16
+// network namespace of its own. bench/compare.sh's 16-client phase uses it (MULTI_FAN=1) after its 16
 // iperf3 pairs: those are 32 processes that share this box's two vCPUs with the VPN's loops, while the
-// one-stream figure they are compared against has two. With tcp-fan both figures have two.
+// one-stream figure they are compared against has two. With tcp-fan, 16 clients and one have two each.
 //
 //   tcp-fan listen  PORT N ROLE SECONDS CC            accept N connections on PORT (any address)
 //   tcp-fan connect HOST PORT ROLE SECONDS CC NS...    one connection to HOST:PORT from each named netns
@@ -13,7 +13,7 @@
 // timed from its first byte to its last (the sender's tail, still in buffers at the end, is counted, as
 // iperf3's receiver counts it); the sender prints "sent streams=N bytes=B" once the receiver has closed, and the
 // two byte counts agree (io.rqst.it.TcpFanIT checks it). CC is the congestion control set on every socket.
-// Non-blocking sockets, one epoll loop, 128 KiB writes, 256 KiB reads. Exit 1 with a message on any error.
+// Non-blocking sockets, one epoll loop, 128 KiB writes, 256 KiB reads. Exit 2 with the usage on bad arguments, 1 with a message on any other error.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
