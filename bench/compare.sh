@@ -239,12 +239,18 @@ multi() {
     ip netns exec "$NS_SRV" timeout $((t + 30)) "$SCRATCH/tcp-fan" listen "$FAN_PORT" "$n" "$role_srv" "$t" "$IPERF_CC" >"$out.srv" 2>&1 &
     lp=$!
     for _ in $(seq 1 50); do ip netns exec "$NS_SRV" ss -Hltn "sport = :$FAN_PORT" | grep -q . && break; sleep 0.1; done
-    timeout $((t + 30)) "$SCRATCH/tcp-fan" connect 10.8.0.1 "$FAN_PORT" "$role_cli" "$t" "$IPERF_CC" "${nss[@]}" >"$out.cli" 2>&1 || true
-    wait "$lp" || true
+    # a connect side that failed leaves the listener in accept: stop it rather than wait out its timeout
+    timeout $((t + 30)) "$SCRATCH/tcp-fan" connect 10.8.0.1 "$FAN_PORT" "$role_cli" "$t" "$IPERF_CC" "${nss[@]}" >"$out.cli" 2>&1 \
+      || kill "$lp" 2>/dev/null || true
+    wait "$lp" 2>/dev/null || true
     grep -h '^streams=' "$out.srv" "$out.cli" | head -1 >"$out" || true
     [[ -s $out ]] || log "multi: tcp-fan ($n clients, $dir) gave no result; it said: $(tail -n 2 "$out.srv" "$out.cli" 2>/dev/null | grep -v '^==>' | tr '\n' ' ')"
   }
-  fan_field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" "$2" 2>/dev/null | head -1; } # fan_field NAME FILE
+  fan_fields() { # fan_fields FILE : "MBPS MIN MAX" from tcp-fan's line, 0 0 0 if it gave none
+    awk '{for (i = 1; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}} END{print v["mbps"] + 0, v["min_mbps"] + 0, v["max_mbps"] + 0}' "$1" 2>/dev/null || echo "0 0 0"
+  }
+  # cores the server used since its CPU ticks were CPU0, over one IPERF_T run
+  server_cores_since() { awk -v a="$1" -v b="$(proc_cpu_ticks "$srv")" -v t="$IPERF_T" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz/t}'; }
   multi_warm_round() { par_iperf "$MULTI_WARMUP_S" c2s -; par_iperf "$MULTI_WARMUP_S" s2c -; }
   local jvms=("$srv"); [[ $MULTI_MODE == fleet ]] && jvms+=("$(daemon_pid rqst-fleet)")
   warm_until_settled "multi: $MULTI_N clients" multi_warm_round "${jvms[@]}"
@@ -260,7 +266,7 @@ multi() {
       wait_quiet >/dev/null
       local cpu0; cpu0=$(proc_cpu_ticks "$srv")
       par_iperf "$IPERF_T" "$dir" "$d/iperf-$dir-$run"
-      local cores; cores=$(awk -v a="$cpu0" -v b="$(proc_cpu_ticks "$srv")" -v t="$IPERF_T" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz/t}')
+      local cores; cores=$(server_cores_since "$cpu0")
       local sum nz mn mx # aggregate, clients moving data, slowest and fastest client (Mbit/s)
       read -r sum nz mn mx < <(cat "$d"/iperf-"$dir"-"$run"-*.json | jq -rs '[.[].end.sum_received.bits_per_second // 0]
         | "\(add / 1e6 | floor) \(map(select(. > 0)) | length) \(min / 1e6 | floor) \(max / 1e6 | floor)"')
@@ -277,16 +283,15 @@ multi() {
       fi
       if ((MULTI_FAN)); then
         # the same clients, and then the first alone, with one sender and one receiver process (bench/tcp-fan)
-        local n cf mb
+        local n cf mb fmin fmax
         for n in "$MULTI_N" 1; do
           wait_quiet >/dev/null
           cpu0=$(proc_cpu_ticks "$srv")
           fan_run "$IPERF_T" "$dir" "$n" "$d/fan$n-$dir-$run.txt"
-          cf=$(awk -v a="$cpu0" -v b="$(proc_cpu_ticks "$srv")" -v t="$IPERF_T" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz/t}')
-          mb=$(fan_field mbps "$d/fan$n-$dir-$run.txt"); mb=${mb:-0}
-          printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$dir" "$run" "$mb" "$(fan_field min_mbps "$d/fan$n-$dir-$run.txt")" \
-            "$(fan_field max_mbps "$d/fan$n-$dir-$run.txt")" "$cf" >>"$d/fan-runs.tsv"
-          log "multi $dir run $run: tcp-fan, $n client(s): $mb Mbit/s ($(fan_field min_mbps "$d/fan$n-$dir-$run.txt")..$(fan_field max_mbps "$d/fan$n-$dir-$run.txt") per stream), server $cf cores"
+          cf=$(server_cores_since "$cpu0")
+          read -r mb fmin fmax < <(fan_fields "$d/fan$n-$dir-$run.txt")
+          printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$dir" "$run" "$mb" "$fmin" "$fmax" "$cf" >>"$d/fan-runs.tsv"
+          log "multi $dir run $run: tcp-fan, $n client(s): $mb Mbit/s ($fmin..$fmax per stream), server $cf cores"
         done
       fi
     done
