@@ -91,7 +91,7 @@ static void send_all(int n, double seconds) {
     }
   }
   for (int i = 0; i < n; i++) {
-    // blocking again, so that close lingers until the kernel has the tail queued; shutdown sends the FIN after it
+    // blocking again, for the read below; shutdown sends the FIN after the data still queued
     fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) & ~O_NONBLOCK);
     shutdown(fds[i], SHUT_WR);
   }
