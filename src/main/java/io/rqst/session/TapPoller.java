@@ -10,6 +10,7 @@ import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
 import io.rqst.tap.SelectableTap;
+import io.rqst.trace.Trace;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,10 +58,12 @@ final class TapPoller implements EpollIoHandle {
 
     @Override
     public void handle(IoRegistration reg, IoEvent event) {
+        Trace.mark(Trace.TAP_POLL, 0);
         try {
             do {
                 fill();
                 int n = tap.readReady(bufs, bufs.length);
+                Trace.mark(Trace.TAP_READ, n);
                 if (n <= 0) {
                     break;
                 }

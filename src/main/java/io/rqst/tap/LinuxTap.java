@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import io.netty.buffer.ByteBuf;
 import io.rqst.sys.Libc;
 import io.rqst.tap.TapErrors.Step;
+import io.rqst.trace.Trace;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -712,7 +713,10 @@ public final class LinuxTap implements SelectableTap {
                 return;
             }
             try {
-                if (Libc.writev(tapFd, iovsAddress, count) != total) {
+                Trace.mark(Trace.TAP_WRITE, (int) total);
+                long written = Libc.writev(tapFd, iovsAddress, count);
+                Trace.mark(Trace.TAP_WRITE_DONE, 0);
+                if (written != total) {
                     writeErrors.increment();
                 }
             } finally {

@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
 import io.rqst.control.ControlCodec;
 import io.rqst.control.ControlMessage;
+import io.rqst.trace.Trace;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
@@ -289,6 +290,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf frame) {
+            Trace.mark(Trace.DATAGRAM_IN, frame.readableBytes());
             if (listener != null) {
                 listener.onDatagram(frame);
             } else {
@@ -301,6 +303,7 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        Trace.mark(Trace.READ_COMPLETE, 0);
         if (listener != null) {
             listener.onReadComplete();
             sampleRoundTrip();

@@ -14,6 +14,7 @@ import io.netty.handler.codec.quic.QuicCodecDispatcher;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.rqst.trace.Trace;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -221,8 +222,8 @@ public final class QuicServerTransport implements AutoCloseable {
     }
 
     /**
-     * A UDP channel's pipeline: the receive queue's {@link ReceiveQueueAqm} (if configured), the codec,
-     * then {@link QuietTail}.
+     * A UDP channel's pipeline: {@link UdpTrace} (if tracing), the receive queue's {@link ReceiveQueueAqm} (if
+     * configured), the codec, then {@link QuietTail}.
      */
     static ChannelHandler withQuietTail(ChannelHandler codec, QuicSettings s) {
         return new ChannelInitializer<Channel>() {
@@ -233,6 +234,9 @@ public final class QuicServerTransport implements AutoCloseable {
                     ch.pipeline().addLast(new ReceiveQueueAqm(s.receiveAqm().target(), s.receiveAqm().interval()));
                 }
                 ch.pipeline().addLast(codec, QuietTail.INSTANCE);
+                if (Trace.ON) {
+                    ch.pipeline().addFirst(UdpTrace.INSTANCE);
+                }
             }
         };
     }
