@@ -12,10 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * seen with tcpdump, {@code bench/ping-hops.sh}; this is the user-space side, {@code bench/ping-stages.sh}).
  *
  * <p>Off unless the JVM runs with {@code -Drqst.trace=FILE}. Off, {@link #ON} is a constant false and the JIT
- * removes every {@link #mark}. On, a mark costs a {@link System#nanoTime()} and three array stores; the last
- * {@link #CAPACITY} marks are kept and written to FILE when the JVM exits, one line per mark: the time
- * ({@code System.nanoTime()}, {@code CLOCK_MONOTONIC} on Linux, so two JVMs on one host share a clock), the
- * point's name, its argument and the marking thread's id. Any thread.
+ * removes every {@link #mark}. On, a mark costs a {@link System#nanoTime()}, an atomic increment and four array
+ * stores (the ring takes 24 MB); the last {@link #CAPACITY} marks are kept and written to FILE when the JVM exits,
+ * one line per mark: the time ({@code System.nanoTime()}, {@code CLOCK_MONOTONIC} on Linux, so two JVMs on one
+ * host share a clock), the point's name, its argument and the marking thread's id. Any thread.
  */
 public final class Trace {
     /** A UDP datagram reached the QUIC codec (argument: its length). */
