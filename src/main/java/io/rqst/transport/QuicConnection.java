@@ -290,7 +290,9 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf frame) {
-            Trace.mark(Trace.DATAGRAM_IN, frame.readableBytes());
+            if (Trace.ON) { // the argument is not evaluated when off
+                Trace.mark(Trace.DATAGRAM_IN, frame.readableBytes());
+            }
             if (listener != null) {
                 listener.onDatagram(frame);
             } else {

@@ -1,6 +1,5 @@
 package io.rqst.transport;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,7 +18,7 @@ final class UdpTrace extends ChannelDuplexHandler {
     private UdpTrace() {}
 
     private static int length(Object msg) {
-        return msg instanceof DatagramPacket d ? d.content().readableBytes() : msg instanceof ByteBuf b ? b.readableBytes() : -1;
+        return msg instanceof DatagramPacket d ? d.content().readableBytes() : -1;
     }
 
     @Override
