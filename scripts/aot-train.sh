@@ -3,7 +3,8 @@
 # A training run is a real tunnel between two throwaway network namespaces: a server, and a client
 # started with -XX:AOTCacheOutput that connects with certificates, pings, carries a short burst, and
 # exits on SIGTERM (the JVM writes the cache as it exits). Later starts map the classes already loaded
-# and linked, with their profiles: the time from `rqst client` to the first ping roughly halves.
+# and linked: the time from `rqst client` to the first ping roughly halves. No method profiles are
+# recorded: the launcher does not replay them (bench/RESULTS.md, 2026-11-24 10:10).
 # Needs root (namespaces, TAPs). Leaves nothing behind; on failure no cache is written.
 set -euo pipefail
 RQST=$1 OUT=$2
@@ -37,7 +38,7 @@ mkdir -p /etc/netns/$CLI; echo "192.0.2.1 rqst.example.com" >/etc/netns/$CLI/hos
 (cd "$WORK/server" && exec ip netns exec $SRV "$RQST" server --address 10.8.0.1/24 --state-dir "$WORK/state") >"$WORK/server.log" 2>&1 &
 spid=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/server.log" && break; sleep 0.1; done
-(cd "$WORK/client" && RQST_JAVA_OPTS="-XX:AOTCacheOutput=$OUT.tmp" exec ip netns exec $CLI "$RQST" client \
+(cd "$WORK/client" && RQST_JAVA_OPTS="-XX:AOTCacheOutput=$OUT.tmp -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining" exec ip netns exec $CLI "$RQST" client \
   --address 10.8.0.2/24 --state-dir "$WORK/state" vpn://rqst.example.com) >"$WORK/client.log" 2>&1 &
 cpid=$!
 ok=
