@@ -57,6 +57,14 @@ multi_down() {
   done
 }
 cleanup() { multi_down; anchors_cleanup; }
+# multi_stale_down : the client namespaces (ab-rq*) of a run that was killed before its trap ran (SIGKILL, a lost
+# session), with whatever still runs in them (a load generator, iperf3), which would take CPU from this run
+multi_stale_down() {
+  local ns
+  for ns in $(ip netns list | awk '$1 ~ /^ab-rq/ {print $1}'); do
+    kill_ns_pids "$ns"; ip netns del "$ns" 2>/dev/null || true; rm -rf "/etc/netns/$ns"; log "deleted a stale netns $ns"
+  done
+}
 
 bench_prepare
 T0=$(date +%s)
@@ -333,6 +341,7 @@ multi() {
   rqst_down
 }
 
+multi_stale_down
 "$ANCHORS_DIR/netns.sh" up
 steal_mark start
 for sc in $SETUPS; do
