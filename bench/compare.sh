@@ -45,26 +45,20 @@ SETUPS=${SETUPS-rqst ovpn-tap wg-go}
 fleet_alive() { kill -0 "$(cat "$PIDDIR/rqst-fleet.pid" 2>/dev/null)" 2>/dev/null; }
 FLEET_STARTED=   # set once this run starts the fleet: the log in $SCRATCH may be an earlier run's
 multi_down() {
-  local i
+  local i ns
   stop_daemon rqst-fleet
   # the load generator's log, kept with the run (its TAPs, sessions and any error), also when the phase failed
   if [[ -n $FLEET_STARTED && -f $SCRATCH/logs/rqst-fleet.out ]]; then
     mkdir -p "$RUN_DIR/rqst-multi" && cp "$SCRATCH/logs/rqst-fleet.out" "$RUN_DIR/rqst-multi/fleet.log" || true
   fi
   for i in $(seq 1 "$MULTI_N"); do stop_daemon "rqst-m$i"; stop_daemon "iperf3-m$i"; done
-  for i in f $(seq 1 "$MULTI_N"); do
-    kill_ns_pids "ab-rq$i"; ip netns del "ab-rq$i" 2>/dev/null || true; rm -rf "/etc/netns/ab-rq$i"
+  # every client namespace, not only this run's MULTI_N: also those of a run killed before its trap ran (SIGKILL,
+  # a lost session), with whatever still runs in them (a load generator, iperf3), which would take CPU from this run
+  for ns in $(ip netns list | awk '$1 ~ /^ab-rq/ {print $1}'); do
+    kill_ns_pids "$ns"; ip netns del "$ns" 2>/dev/null || true; rm -rf "/etc/netns/$ns"
   done
 }
 cleanup() { multi_down; anchors_cleanup; }
-# multi_stale_down : the client namespaces (ab-rq*) of a run that was killed before its trap ran (SIGKILL, a lost
-# session), with whatever still runs in them (a load generator, iperf3), which would take CPU from this run
-multi_stale_down() {
-  local ns
-  for ns in $(ip netns list | awk '$1 ~ /^ab-rq/ {print $1}'); do
-    kill_ns_pids "$ns"; ip netns del "$ns" 2>/dev/null || true; rm -rf "/etc/netns/$ns"; log "deleted a stale netns $ns"
-  done
-}
 
 bench_prepare
 T0=$(date +%s)
@@ -341,7 +335,7 @@ multi() {
   rqst_down
 }
 
-multi_stale_down
+multi_down
 "$ANCHORS_DIR/netns.sh" up
 steal_mark start
 for sc in $SETUPS; do

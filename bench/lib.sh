@@ -109,6 +109,7 @@ anchors_cleanup() {
   "$ANCHORS_DIR/openvpn.sh" down >/dev/null 2>&1 || true
   "$ANCHORS_DIR/wireguard-go.sh" down >/dev/null 2>&1 || true
   "$ANCHORS_DIR/netns.sh" down || true
+  rm -rf /etc/netns/"$NS_CLI" # the client's hosts file (bench_prepare, wan.sh)
 }
 
 measure_scenario() { # measure_scenario NAME : brings NAME up, runs the anchors' measure(), leaves it up
