@@ -222,8 +222,9 @@ public final class VpnClient implements AutoCloseable {
             if (config.routeAll()) {
                 routeServerAround(connectedTo);
             }
-            LOG.info("connected to {} ({}): session {}, mtu {}, {}", config.server(), format(connectedTo, config.server().port()),
-                    accept.session(), tap.mtu(), config.rqstCompat() ? "RQST compatibility mode" : "control version " + accept.version());
+            LOG.info("connected to {} ({}): session {}, mtu {}, {}, congestion control {}", config.server(), format(connectedTo, config.server().port()),
+                    accept.session(), tap.mtu(), config.rqstCompat() ? "RQST compatibility mode" : "control version " + accept.version(),
+                    config.quic().congestionControl());
             backoff.reset();
             CloseInfo why = awaitClosed(session);
             current = null;

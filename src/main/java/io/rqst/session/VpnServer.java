@@ -152,8 +152,8 @@ public final class VpnServer implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.info("listening on {} (QUIC, ALPN {}{}), uplink {} mtu {} mac {}{}", transport.localAddresses().stream()
-                        .map(VpnServer::format).toList(), config.quic().alpn(),
+        LOG.info("listening on {} (QUIC, ALPN {}, congestion control {}{}), uplink {} mtu {} mac {}{}", transport.localAddresses().stream()
+                        .map(VpnServer::format).toList(), config.quic().alpn(), config.quic().congestionControl(),
                 config.threads() == 1 ? "" : ", " + config.threads() + " threads",
                 uplink.name() + (uplinkQueues.size() > 1 ? " (" + uplinkQueues.size() + " queues)" : ""), uplink.mtu(),
                 Mac.toString(uplink.macAddress()), config.addresses().isEmpty() ? "" : " address " + config.addresses());

@@ -111,7 +111,7 @@ class TunnelIT {
         assertFalse(VpnBed.lines(log, Pattern.compile("open: user alice from \\[" + Pattern.quote(a.v6()) + "\\]:\\d+")).isEmpty(), log);
         assertFalse(VpnBed.lines(log, Pattern.compile("open: user bob from " + Pattern.quote(b.v4()) + ":\\d+")).isEmpty(), log);
         // one dual-stack socket per server thread (--threads, by default one per CPU), none for IPv4 alone
-        java.util.regex.Matcher threads = Pattern.compile("ALPN vpn, (\\d+) threads").matcher(log);
+        java.util.regex.Matcher threads = Pattern.compile("ALPN vpn, congestion control \\w+, (\\d+) threads").matcher(log);
         int expected = threads.find() ? Integer.parseInt(threads.group(1)) : 1;
         assertEquals(Runtime.getRuntime().availableProcessors(), expected, "a thread per CPU by default: " + log);
         List<String> sockets = VpnBed.lines(tb.execOk(bed.server, "ss", "-Hlunp", "sport = :3456"), Pattern.compile("java"));
