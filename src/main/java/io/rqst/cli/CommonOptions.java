@@ -19,6 +19,7 @@ final class CommonOptions {
     int datagramQueue;
     int socketBuffer;
     int gsoSegments;
+    int maxUdpPayload;
     String cc;
     boolean noTapOffload;
     String alpn;
@@ -59,6 +60,9 @@ final class CommonOptions {
                 int.class, () -> socketBuffer, v -> socketBuffer = v));
         spec.addOption(Specs.option(OptionSpec.builder("--gso-segments").hidden(true).paramLabel("<gsoSegments>").defaultValue("" + QuicSettings.DEFAULT_GSO_SEGMENTS)
                 .description("QUIC packets per UDP GSO send."), int.class, () -> gsoSegments, v -> gsoSegments = v));
+        spec.addOption(Specs.option(OptionSpec.builder("--max-udp-payload").hidden(true).paramLabel("<bytes>").defaultValue("0")
+                .description("QUIC's max_udp_payload_size, both ways (0: the server's follows --mtu, the client's a path of "
+                        + "1500-byte packets)."), int.class, () -> maxUdpPayload, v -> maxUdpPayload = v));
         spec.addOption(Specs.option(OptionSpec.builder("--cc").hidden(true).paramLabel("<cc>").defaultValue("cubic")
                 .description("Outer congestion control: " + String.join(", ", QuicSettings.CONGESTION_CONTROLLERS) + " (default: ${DEFAULT-VALUE})."), String.class, () -> cc, v -> cc = v));
         spec.addOption(Specs.option(OptionSpec.builder("--no-tap-offload").hidden(true)
@@ -112,11 +116,14 @@ final class CommonOptions {
         inRange("--socket-buffer", socketBuffer, QuicSettings.MIN_SOCKET_BUFFER, QuicSettings.MAX_SOCKET_BUFFER);
         inRange("--datagram-queue", datagramQueue, 1, QuicSettings.MAX_DATAGRAM_QUEUE);
         inRange("--gso-segments", gsoSegments, 1, 64);
+        if (maxUdpPayload != QuicSettings.UDP_PAYLOAD_AUTO) {
+            inRange("--max-udp-payload", maxUdpPayload, 1200, QuicSettings.MAX_UDP_PAYLOAD);
+        }
         if (!QuicSettings.CONGESTION_CONTROLLERS.contains(cc)) {
             throw new Main.UsageError("--cc " + cc + ": expected one of " + String.join(", ", QuicSettings.CONGESTION_CONTROLLERS));
         }
         return QuicSettings.defaults().withIdleTimeout(idle).withAlpn(alpn).withUdpGro(!noUdpGro).withDatagramQueue(datagramQueue)
-                .withGso(gsoSegments, cc).withSocketBuffer(socketBuffer).withReceiveAqm(aqm());
+                .withGso(gsoSegments, cc).withSocketBuffer(socketBuffer).withReceiveAqm(aqm()).withMaxUdpPayload(maxUdpPayload);
     }
 
     private static void inRange(String option, int value, int min, int max) {

@@ -69,7 +69,8 @@ final class ServerCommand implements Callable<Integer> {
                 .description("Address for the uplink TAP, e.g. 10.8.0.1/24 (repeatable; also announced to clients as their gateway)."),
                 () -> addresses, v -> addresses = v));
         spec.addOption(Specs.option(OptionSpec.builder("--mtu").paramLabel("BYTES").defaultValue("1280")
-                .description("MTU of the uplink and the tunnel (default: ${DEFAULT-VALUE})."), int.class, () -> mtu, v -> mtu = v));
+                .description("MTU of the uplink and the tunnel (default: ${DEFAULT-VALUE}, RQST's). QUIC's packets grow "
+                        + "to carry it: a client's path must take packets of MTU + 90 bytes over IPv4, + 110 over IPv6."), int.class, () -> mtu, v -> mtu = v));
         spec.addOption(Specs.option(OptionSpec.builder("--max-macs").paramLabel("N").defaultValue("64")
                 .description("MAC addresses one client may use at once (default: ${DEFAULT-VALUE})."), int.class, () -> maxMacs, v -> maxMacs = v));
         spec.addOption(Specs.option(OptionSpec.builder("--threads").paramLabel("N")

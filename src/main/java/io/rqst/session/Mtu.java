@@ -9,6 +9,11 @@ final class Mtu {
 
     private Mtu() {}
 
+    /** The largest frame of an {@code mtu}-byte link: its packet, the Ethernet header and a VLAN tag. */
+    static int frameBytes(int mtu) {
+        return mtu + TapDevice.ETHERNET_HEADER + TapDevice.VLAN_TAG;
+    }
+
     /** The largest MTU whose frames, VLAN tag included, fit in a {@code maxDatagram}-byte DATAGRAM. */
     static int forDatagram(int maxDatagram) {
         return maxDatagram - TapDevice.ETHERNET_HEADER - TapDevice.VLAN_TAG;

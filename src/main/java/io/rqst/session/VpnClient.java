@@ -126,7 +126,13 @@ public final class VpnClient implements AutoCloseable {
 
     private void runLoop() throws ClientFailure {
         group = sharedLoop != null ? sharedLoop : EventLoops.group(1, "rqst-quic");
-        transport = new QuicClientTransport(config.quic(), tls, group);
+        QuicSettings quic = config.quic();
+        int frame = Mtu.frameBytes(config.mtu().orElse(0));
+        if (quic.maxUdpPayload() == QuicSettings.UDP_PAYLOAD_AUTO
+                && QuicSettings.udpPayloadForFrames(frame) > QuicSettings.ETHERNET_PATH_UDP_PAYLOAD_IPV4) {
+            quic = quic.withMaxUdpPayload(QuicSettings.udpPayloadForFrames(frame)); // --mtu above Ethernet's: a path of jumbo frames
+        }
+        transport = new QuicClientTransport(quic, tls, group);
         try {
             capture = Capture.open(config.pcap());
         } catch (IOException e) {

@@ -130,6 +130,8 @@ public final class VpnServer implements AutoCloseable {
      * @throws IOException naming what could not be set up
      */
     public void start() throws IOException, HostNetException {
+        // QUIC's packets grow with the tunnel MTU, so that each of the uplink's frames fits in one DATAGRAM
+        QuicSettings quic = config.quic().withMaxUdpPayload(config.quic().serverUdpPayload(Mtu.frameBytes(config.mtu())));
         try {
             hub = new Hub<>(config.maxMacsPerSession());
             uplinkQueues = taps.openQueues(config.tapName(), config.mtu(), OptionalLong.of(StableMac.forRole("server:" + config.tapName())),
@@ -147,16 +149,23 @@ public final class VpnServer implements AutoCloseable {
                 queueOfLoop.put(loop, uplinkQueues.get(q));
                 stopReading.add(TapReading.start(uplinkQueues.get(q), new UplinkSink(q), loop, "rqst-uplink-reader-" + q));
             }
-            transport = QuicServerTransport.bind(config.quic(), tls, config.listen(), group, config.threads(), new Acceptor());
+            transport = QuicServerTransport.bind(quic, tls, config.listen(), group, config.threads(), new Acceptor());
         } catch (IOException | HostNetException | RuntimeException e) {
             close();
             throw e;
         }
-        LOG.info("listening on {} (QUIC, ALPN {}, congestion control {}{}), uplink {} mtu {} mac {}{}", transport.localAddresses().stream()
-                        .map(VpnServer::format).toList(), config.quic().alpn(), config.quic().congestionControl(),
-                config.threads() == 1 ? "" : ", " + config.threads() + " threads",
+        LOG.info("listening on {} (QUIC, ALPN {}, congestion control {}{}, UDP payload up to {}), uplink {} mtu {} mac {}{}",
+                transport.localAddresses().stream().map(VpnServer::format).toList(), quic.alpn(), quic.congestionControl(),
+                config.threads() == 1 ? "" : ", " + config.threads() + " threads", quic.maxUdpPayload(),
                 uplink.name() + (uplinkQueues.size() > 1 ? " (" + uplinkQueues.size() + " queues)" : ""), uplink.mtu(),
                 Mac.toString(uplink.macAddress()), config.addresses().isEmpty() ? "" : " address " + config.addresses());
+        int ethernetPathMtu = Mtu.forDatagram(QuicSettings.ETHERNET_PATH_UDP_PAYLOAD_IPV4 - QuicSettings.DATAGRAM_PACKET_OVERHEAD);
+        if (uplink.mtu() > ethernetPathMtu) {
+            LOG.warn("mtu {} is above what a path of 1500-byte packets carries ({} over IPv4, {} over IPv6): clients get "
+                    + "that unless started with a larger --mtu (a path of jumbo frames), and the uplink's larger frames to "
+                    + "them are dropped and counted", uplink.mtu(),
+                    ethernetPathMtu, Mtu.forDatagram(QuicSettings.ETHERNET_PATH_UDP_PAYLOAD_IPV6 - QuicSettings.DATAGRAM_PACKET_OVERHEAD));
+        }
     }
 
     /**

@@ -158,8 +158,9 @@ public final class QuicServerTransport implements AutoCloseable {
         QuicServerCodecBuilder b = new QuicServerCodecBuilder()
                 .sslContext(tls.context())
                 .maxIdleTimeout(s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .maxSendUdpPayloadSize(s.maxUdpPayload())
-                .maxRecvUdpPayloadSize(s.maxUdpPayload())
+                // a tunnel sets it (VpnServer); without one, RQST's
+                .maxSendUdpPayloadSize(s.serverUdpPayload(0))
+                .maxRecvUdpPayloadSize(s.serverUdpPayload(0))
                 .initialMaxData(16_000_000)
                 .initialMaxStreamDataBidirectionalLocal(256 * 1024)
                 .initialMaxStreamDataBidirectionalRemote(256 * 1024)

@@ -8,7 +8,9 @@ import java.time.Duration;
  *
  * @param alpn            the TLS application protocol; {@link #RQST_ALPN} unless testing a mismatch
  * @param idleTimeout     QUIC max_idle_timeout: a peer silent this long is gone
- * @param maxUdpPayload   max_udp_payload_size sent and accepted; bounds the largest DATAGRAM
+ * @param maxUdpPayload   max_udp_payload_size sent and accepted, which bounds the largest DATAGRAM; or
+ *                        {@link #UDP_PAYLOAD_AUTO}: the server's follows its tunnel MTU ({@link #udpPayloadForFrames}),
+ *                        the client's a 1500-byte path to the server ({@link #udpPayloadOfEthernetPath})
  * @param datagramQueue   frames quiche may queue per direction before it drops
  * @param socketBuffer    SO_SNDBUF/SO_RCVBUF asked for on the UDP socket (the kernel may cap it)
  * @param udpGro          let the kernel coalesce received UDP packets (epoll only)
@@ -49,6 +51,39 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
      * DATAGRAM: a 1280-byte MTU frame (1294 bytes, 1298 with a VLAN tag) fits.
      */
     public static final int RQST_MAX_UDP_PAYLOAD = 1350;
+    /** {@link #maxUdpPayload} that follows the tunnel: see the record's parameters. */
+    public static final int UDP_PAYLOAD_AUTO = 0;
+    /**
+     * What a DATAGRAM frame costs in a 1-RTT packet beyond its data: the short header's first byte, a
+     * 20-byte destination connection ID (Netty's and RQST's) and a packet number of up to 4 bytes (RFC 9000
+     * section 17.3.1), the AEAD tag of 16 bytes (RFC 9001 section 5.3), the frame's type and 2-byte length
+     * (RFC 9221 section 4). {@link #RQST_MAX_UDP_PAYLOAD} less this is 1306, what quiche reports.
+     */
+    public static final int DATAGRAM_PACKET_OVERHEAD = 1 + 20 + 4 + 16 + 1 + 2;
+    /** The largest UDP payload on a path of 1500-byte packets (Ethernet's MTU): less a 20-byte IPv4 header. */
+    public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV4 = 1500 - 20 - 8;
+    /** The same with a 40-byte IPv6 header. */
+    public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV6 = 1500 - 40 - 8;
+    /** quiche's ceiling on max_udp_payload_size (RFC 9000 section 18.2: 65527). */
+    public static final int MAX_UDP_PAYLOAD = 65527;
+
+    /**
+     * The server's UDP payload for frames of up to {@code frameBytes}: the smallest that carries one in a
+     * DATAGRAM, RQST's {@link #RQST_MAX_UDP_PAYLOAD} at least, so that RQST's peers see what they expect.
+     */
+    public static int udpPayloadForFrames(int frameBytes) {
+        return Math.min(MAX_UDP_PAYLOAD, Math.max(RQST_MAX_UDP_PAYLOAD, frameBytes + DATAGRAM_PACKET_OVERHEAD));
+    }
+
+    /**
+     * The client's UDP payload when it does not know the server's tunnel MTU yet: the largest that a path of
+     * 1500-byte packets carries to {@code server} (an IPv4-mapped address counts as IPv4). Only a limit: each
+     * end sends at most what the other accepts (RFC 9000 section 18.2), so against a server of RQST's
+     * parameters the packets stay at 1350 bytes.
+     */
+    public static int udpPayloadOfEthernetPath(java.net.InetAddress server) {
+        return server instanceof java.net.Inet6Address ? ETHERNET_PATH_UDP_PAYLOAD_IPV6 : ETHERNET_PATH_UDP_PAYLOAD_IPV4;
+    }
     /**
      * Frames quiche may queue per direction. When the send queue is full quiche refuses a DATAGRAM and
      * Netty drops the rest of that flush without a word (the peers' frame reports count them,
@@ -102,14 +137,14 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
         if (!CONGESTION_CONTROLLERS.contains(congestionControl)) {
             throw new IllegalArgumentException("congestion control '" + congestionControl + "' is not one of " + CONGESTION_CONTROLLERS);
         }
-        if (maxUdpPayload < 1200 || maxUdpPayload > 65527) {
-            throw new IllegalArgumentException("max UDP payload " + maxUdpPayload + " is out of range 1200-65527 (QUIC needs 1200)");
+        if (maxUdpPayload != UDP_PAYLOAD_AUTO && (maxUdpPayload < 1200 || maxUdpPayload > MAX_UDP_PAYLOAD)) {
+            throw new IllegalArgumentException("max UDP payload " + maxUdpPayload + " is out of range 1200-" + MAX_UDP_PAYLOAD + " (QUIC needs 1200)");
         }
     }
 
-    /** The defaults: RQST's wire parameters plus a 30 s idle timeout. */
+    /** The defaults: RQST's wire parameters (the UDP payload following the tunnel) plus a 30 s idle timeout. */
     public static QuicSettings defaults() {
-        return new QuicSettings(RQST_ALPN, DEFAULT_IDLE_TIMEOUT, RQST_MAX_UDP_PAYLOAD, DEFAULT_DATAGRAM_QUEUE, DEFAULT_SOCKET_BUFFER, true, DEFAULT_GSO_SEGMENTS, "cubic", null);
+        return new QuicSettings(RQST_ALPN, DEFAULT_IDLE_TIMEOUT, UDP_PAYLOAD_AUTO, DEFAULT_DATAGRAM_QUEUE, DEFAULT_SOCKET_BUFFER, true, DEFAULT_GSO_SEGMENTS, "cubic", null);
     }
 
     public QuicSettings withIdleTimeout(Duration d) {
@@ -134,6 +169,21 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
 
     public QuicSettings withReceiveAqm(Aqm aqm) {
         return new QuicSettings(alpn, idleTimeout, maxUdpPayload, datagramQueue, socketBuffer, udpGro, gsoSegments, congestionControl, aqm);
+    }
+
+    /** With max_udp_payload_size {@code bytes}, or {@link #UDP_PAYLOAD_AUTO}. */
+    public QuicSettings withMaxUdpPayload(int bytes) {
+        return new QuicSettings(alpn, idleTimeout, bytes, datagramQueue, socketBuffer, udpGro, gsoSegments, congestionControl, receiveAqm);
+    }
+
+    /** The server's UDP payload: the one set, or what carries {@code frameBytes}-byte frames. */
+    public int serverUdpPayload(int frameBytes) {
+        return maxUdpPayload != UDP_PAYLOAD_AUTO ? maxUdpPayload : udpPayloadForFrames(frameBytes);
+    }
+
+    /** The client's UDP payload towards {@code server}: the one set, or a 1500-byte path's. */
+    public int clientUdpPayload(java.net.InetAddress server) {
+        return maxUdpPayload != UDP_PAYLOAD_AUTO ? maxUdpPayload : udpPayloadOfEthernetPath(server);
     }
 
     public QuicSettings withDatagramQueue(int frames) {

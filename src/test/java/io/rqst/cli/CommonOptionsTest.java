@@ -41,5 +41,9 @@ class CommonOptionsTest {
         assertEquals("bbr", quic("--cc", "bbr").congestionControl());
         assertEquals("--cc bbr2: expected one of cubic, reno, bbr",
                 assertThrows(Main.UsageError.class, () -> quic("--cc", "bbr2")).getMessage());
+        assertEquals(QuicSettings.UDP_PAYLOAD_AUTO, quic().maxUdpPayload());
+        assertEquals(1350, quic("--max-udp-payload", "1350").maxUdpPayload());
+        assertEquals("--max-udp-payload 1199 is out of range 1200-65527",
+                assertThrows(Main.UsageError.class, () -> quic("--max-udp-payload", "1199")).getMessage());
     }
 }

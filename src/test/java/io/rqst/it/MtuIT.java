@@ -20,9 +20,10 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The tunnel MTU against the DATAGRAM limit: RQST's QUIC parameters (1350-byte UDP payloads) leave
- * about 1306 bytes per DATAGRAM, so a frame of a 1400-byte MTU link does not fit. Test mode
- * ({@code -d}); nothing here depends on certificates.
+ * The tunnel MTU against the DATAGRAM limit. A server's QUIC packets grow with its {@code --mtu}, so that every
+ * frame of its uplink fits in one DATAGRAM; a client accepts what a path of 1500-byte packets carries. A client
+ * with RQST's parameters (1350-byte UDP payloads, 1306 bytes per DATAGRAM) cannot carry a 1400-byte MTU's
+ * frames, and those are counted and reported. Test mode ({@code -d}); nothing here depends on certificates.
  */
 @Tag("netns")
 class MtuIT {
@@ -51,8 +52,58 @@ class MtuIT {
     }
 
     /**
+     * Promise: a server's {@code --mtu} above RQST's 1280 is the tunnel's MTU: its QUIC packets grow to carry
+     * it, the client's TAP gets it, and packets of that size cross whole both ways, never fragmented.
+     */
+    @Test
+    void aServerMtuAboveRqstsIsCarriedWhole() {
+        Site a = bed.site("a");
+        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--mtu", "1400", "--address", "10.8.0.1/24");
+        Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
+                "vpn://" + VpnBed.NAME);
+        String session = client.awaitLog(VpnBed.CONNECTED, VpnBed.START).group(3);
+        assertTrue(server.log().contains("UDP payload up to 1462)"), () -> "1400 + 18 + 44 bytes: " + server.logTail());
+        assertEquals(1400, tb.mtuOf(bed.server, UPLINK), "the server's uplink MTU");
+        MatchResult offered = server.awaitLog(Pattern.compile("session " + session + ": .* mtu (\\d+)$"), VpnBed.START);
+        assertEquals("1400", offered.group(1), offered.group());
+        assertEquals(1400, tb.mtuOf(a.ns(), TAP), "the client's TAP MTU");
+
+        PingResult up = ping(a.ns(), "10.8.0.1", 1400 - 28, 3);
+        assertEquals(3, up.received(), () -> "ping -s 1372 -M do from the client: " + up.output());
+        PingResult down = ping(bed.server, "10.8.0.2", 1400 - 28, 3);
+        assertEquals(3, down.received(), () -> "ping -s 1372 -M do from the server: " + down.output());
+        PingResult tooLarge = ping(a.ns(), "10.8.0.1", 1400 - 27, 1);
+        assertEquals(0, tooLarge.received(), tooLarge.output());
+        assertTrue(tooLarge.output().contains("mtu=1400"), () -> "ping did not stop at the TAP's MTU: " + tooLarge.output());
+        assertFalse(server.log().contains("does not fit"), server.logTail());
+        assertFalse(client.log().contains("does not fit"), client.logTail());
+        assertFalse(server.log().contains(" WARN "), () -> "1400 fits a 1500-byte path; no warning: " + server.logTail());
+    }
+
+    /**
+     * Promise: an MTU above what a path of 1500-byte packets carries is named at start, and a client on such a
+     * path gets the largest MTU it carries, 1410 over IPv4, whose packets then cross whole.
+     */
+    @Test
+    void anMtuAboveAnEthernetPathIsNamedAndTheClientGetsWhatItsPathCarries() {
+        Site a = bed.site("a");
+        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--mtu", "1500", "--address", "10.8.0.1/24");
+        Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
+                "vpn://" + VpnBed.NAME);
+        client.awaitLog(VpnBed.CONNECTED, VpnBed.START);
+        assertTrue(server.log().contains("WARN mtu 1500 is above what a path of 1500-byte packets carries (1410 over IPv4, "
+                + "1390 over IPv6)"), server.logTail());
+        assertEquals(1410, tb.mtuOf(a.ns(), TAP), "the client's TAP MTU");
+        PingResult up = ping(a.ns(), "10.8.0.1", 1410 - 28, 3);
+        assertEquals(3, up.received(), () -> "ping -s 1382 -M do from the client: " + up.output());
+        PingResult down = ping(bed.server, "10.8.0.2", 1410 - 28, 3);
+        assertEquals(3, down.received(), () -> "ping -s 1382 -M do from the server: " + down.output());
+    }
+
+    /**
      * Promise: frames larger than the client's DATAGRAM limit are never dropped silently. Against a
-     * server whose uplink has MTU 1400, the client's TAP gets an MTU that fits (≤ 1288), so the client
+     * server whose uplink has MTU 1400, a client with RQST's 1350-byte UDP payloads (as RQST's own client)
+     * gets a TAP MTU that fits (≤ 1288), so the client
      * never produces such frames; the server's 1328-byte pings to the client do not arrive, and the
      * server says so in exactly one WARN line for the session however many there are, counts every one
      * and reports the count when the session closes; a frame of exactly the DATAGRAM limit still
@@ -63,7 +114,7 @@ class MtuIT {
         Site a = bed.site("a");
         Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--mtu", "1400", "--address", "10.8.0.1/24");
         Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
-                "vpn://" + VpnBed.NAME);
+                "--max-udp-payload", "1350", "vpn://" + VpnBed.NAME);
         String session = client.awaitLog(VpnBed.CONNECTED, VpnBed.START).group(3);
         assertEquals(1400, tb.mtuOf(bed.server, UPLINK), "the server's uplink MTU");
 

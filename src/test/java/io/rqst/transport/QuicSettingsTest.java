@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
+import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 
-/** {@link QuicSettings}: the congestion controller a name gives Netty's builders, and names it refuses. */
+/**
+ * {@link QuicSettings}: the congestion controller a name gives Netty's builders, and names it refuses; the UDP
+ * payload each end uses.
+ */
 class QuicSettingsTest {
     @Test
     void eachNamedCongestionControllerReachesTheBuildersAsItself() {
@@ -26,5 +30,38 @@ class QuicSettingsTest {
         QuicSettings s = QuicSettings.defaults();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.withGso(s.gsoSegments(), "vegas"));
         assertTrue(e.getMessage().contains("'vegas'"), e.getMessage());
+    }
+
+    /**
+     * Promise: a server's packets carry its tunnel's largest frame in one DATAGRAM and never shrink below RQST's
+     * 1350 bytes; a client offers what a path of 1500-byte packets carries, by the server's IP version.
+     */
+    @Test
+    void theUdpPayloadFollowsTheTunnelMtuAndThePath() throws Exception {
+        // RQST's parameters: 1350 bytes leave quiche 1306 per DATAGRAM
+        assertEquals(1306, QuicSettings.RQST_MAX_UDP_PAYLOAD - QuicSettings.DATAGRAM_PACKET_OVERHEAD);
+        assertEquals(1350, QuicSettings.udpPayloadForFrames(1280 + 18), "MTU 1280 with a VLAN tag: RQST's payload");
+        assertEquals(1350, QuicSettings.udpPayloadForFrames(0));
+        assertEquals(1462, QuicSettings.udpPayloadForFrames(1400 + 18));
+        assertEquals(1472, QuicSettings.udpPayloadForFrames(1410 + 18), "MTU 1410: a full 1500-byte IPv4 packet");
+        assertEquals(9062, QuicSettings.udpPayloadForFrames(9000 + 18));
+        assertEquals(65527, QuicSettings.udpPayloadForFrames(70_000));
+
+        InetAddress v4 = InetAddress.ofLiteral("192.0.2.1");
+        InetAddress v6 = InetAddress.ofLiteral("2001:db8::1");
+        InetAddress mapped = InetAddress.ofLiteral("::ffff:192.0.2.1");
+        assertEquals(1472, QuicSettings.udpPayloadOfEthernetPath(v4));
+        assertEquals(1452, QuicSettings.udpPayloadOfEthernetPath(v6));
+        assertEquals(1472, QuicSettings.udpPayloadOfEthernetPath(mapped), "an IPv4-mapped address travels as IPv4");
+
+        QuicSettings auto = QuicSettings.defaults();
+        assertEquals(QuicSettings.UDP_PAYLOAD_AUTO, auto.maxUdpPayload());
+        assertEquals(1462, auto.serverUdpPayload(1418));
+        assertEquals(1452, auto.clientUdpPayload(v6));
+        QuicSettings set = auto.withMaxUdpPayload(1300);
+        assertEquals(1300, set.serverUdpPayload(1418), "a payload set by hand wins");
+        assertEquals(1300, set.clientUdpPayload(v4));
+        assertThrows(IllegalArgumentException.class, () -> auto.withMaxUdpPayload(1199));
+        assertThrows(IllegalArgumentException.class, () -> auto.withMaxUdpPayload(65528));
     }
 }
