@@ -7,6 +7,7 @@ import io.rqst.hostnet.HostNet;
 import io.rqst.hostnet.HostNetException;
 import io.rqst.hostnet.HostNets;
 import io.rqst.pki.Bundle;
+import io.rqst.pki.CrlWatcher;
 import io.rqst.pki.PkiException;
 import io.rqst.session.VpnClient;
 import io.rqst.transport.QuicSettings;
@@ -63,7 +64,8 @@ final class ClientCommand implements Callable<Integer> {
                 .description("Client private key, PEM: PKCS#1 or PKCS#8, RSA or EC (default: client.key)."), Path.class, () -> key, v -> key = v));
         spec.addOption(Specs.option(OptionSpec.builder("--crl").paramLabel("FILE")
                 .description("Certificate revocation list of the CA: refuse a server whose certificate it revokes; read again at each"
-                        + " connection. Default: crl.pem beside the --ca file, else ca/crl.pem there, if either exists."),
+                        + " connection and every second while connected, so that revoking the server ends the session."
+                        + " Default: crl.pem beside the --ca file, else ca/crl.pem there, if either exists."),
                 Path.class, () -> crl, v -> crl = v));
         spec.addOption(Specs.option(OptionSpec.builder("--tap").paramLabel("NAME").defaultValue("rqst0")
                 .description("Name of the TAP to create (default: ${DEFAULT-VALUE})."), String.class, () -> tap, v -> tap = v));
@@ -132,9 +134,10 @@ final class ClientCommand implements Callable<Integer> {
             }
         }
         boolean certGiven = cert != null || key != null;
-        Tls tls = fromBundle.isPresent() ? Credentials.client(common, fromBundle.get(), server.tlsName(), crl)
+        Credentials.Client credentials = fromBundle.isPresent() ? Credentials.client(common, fromBundle.get(), server.tlsName(), crl)
                 : Credentials.client(common, cert != null ? cert : Path.of("client.crt"), key != null ? key : Path.of("client.key"),
                         certGiven, server.tlsName(), crl);
+        Tls tls = credentials.tls();
         if (common.disableVerify) {
             Warnings.testMode("client", "the server's identity is not checked: you may be talking to an impostor");
         }
@@ -148,8 +151,14 @@ final class ClientCommand implements Callable<Integer> {
         VpnClient client = new VpnClient(new VpnClient.Config(server, quic, tap, mtu == null ? OptionalInt.empty() : OptionalInt.of(mtu),
                 cidrs, routeAll, gws, rqstCompat, Optional.ofNullable(common.pcap), Duration.ofSeconds(10), Duration.ofSeconds(10),
                 Duration.ofSeconds(30)), tls, common.taps(), hostNet);
+        // a reconnect may resume its TLS session, for which BoringSSL does not ask the verifier again: the client judges the
+        // server's certificate again once each session is set up (dates, CRL), and the live session's when the CRL changes
+        credentials.verifier().ifPresent(v -> client.admission(v::recheck));
+        Optional<CrlWatcher> crlWatcher = credentials.crl();
+        crlWatcher.ifPresent(w -> w.start(ServerCommand.CRL_POLL, client::recheck));
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            crlWatcher.ifPresent(CrlWatcher::close);
             client.stop();
             try {
                 finished.await(5, TimeUnit.SECONDS);

@@ -35,6 +35,15 @@ final class Credentials {
     record Server(Tls tls, Optional<ClientCertificateVerifier> verifier, Optional<CrlWatcher> crl) {}
 
     /**
+     * A client's credentials.
+     *
+     * @param tls      the TLS context
+     * @param verifier the judge of the server's certificate, unless {@code -d}
+     * @param crl      the CRL watcher, if a CRL is in force
+     */
+    record Client(Tls tls, Optional<ServerCertificateVerifier> verifier, Optional<CrlWatcher> crl) {}
+
+    /**
      * @param crlOption {@code --crl}, or null for the default: {@code crl.pem} beside the CA file, else
      *                  {@code ca/crl.pem} beside it (where {@code rqst ca} keeps it), if either exists
      */
@@ -94,15 +103,16 @@ final class Credentials {
     }
 
     /**
-     * A client's TLS context from its files: its key and certificate, its CA and the CA's CRL (unless {@code -d}).
+     * A client's credentials from its files: its key and certificate, its CA and the CA's CRL (unless {@code -d}).
      *
      * @param crlOption {@code --crl}, or null for the default (as for the server: {@code crl.pem} or
      *                  {@code ca/crl.pem} beside the CA file, if either exists)
      */
-    static Tls client(CommonOptions o, Path cert, Path key, boolean certGiven, String serverName, Path crlOption) {
+    static Client client(CommonOptions o, Path cert, Path key, boolean certGiven, String serverName, Path crlOption) {
         try {
             Optional<Identity> id = Optional.empty();
-            Optional<X509TrustManager> verifier = Optional.empty();
+            Optional<ServerCertificateVerifier> verifier = Optional.empty();
+            Optional<CrlWatcher> crl = Optional.empty();
             if (o.disableVerify) {
                 refuseCrlWithoutChecks(crlOption, "server");
                 if (certGiven || (Files.exists(cert) && Files.exists(key))) {
@@ -114,32 +124,36 @@ final class Credentials {
                 require(key, "--key");
                 id = Optional.of(Identity.load(key, cert));
                 List<X509Certificate> ca = Pem.readCertificates(o.ca);
-                ServerCertificateVerifier v = serverVerifier(ca, serverName, crlFile(o.ca, crlOption));
+                crl = openCrl(ca, crlFile(o.ca, crlOption));
+                ServerCertificateVerifier v = verifierWith(ca, serverName, crl);
                 v.warmUp(id.get().chain());
                 verifier = Optional.of(v);
             }
-            return Tls.client(id, verifier, o.alpn, KeyLogFile.fromEnvironment());
+            return new Client(Tls.client(id, verifier.map(v -> (X509TrustManager) v), o.alpn, KeyLogFile.fromEnvironment()), verifier, crl);
         } catch (PkiException | IOException e) {
             throw new Main.UsageError(e.getMessage());
         }
     }
 
     /**
-     * A client's TLS context from a bundle: its key and certificate, and its CA (unless {@code -d}); a CRL only
+     * A client's credentials from a bundle: its key and certificate, and its CA (unless {@code -d}); a CRL only
      * if {@code --crl} names one (a bundle carries none).
      */
-    static Tls client(CommonOptions o, Bundle bundle, String serverName, Path crlOption) {
+    static Client client(CommonOptions o, Bundle bundle, String serverName, Path crlOption) {
         try {
-            Optional<X509TrustManager> verifier = Optional.empty();
+            Optional<ServerCertificateVerifier> verifier = Optional.empty();
+            Optional<CrlWatcher> crl = Optional.empty();
             if (o.disableVerify) {
                 refuseCrlWithoutChecks(crlOption, "server");
             } else {
                 Optional<Path> crlFile = crlOption == null ? Optional.empty() : crlFile(null, crlOption); // no CA file to look beside
-                ServerCertificateVerifier v = serverVerifier(bundle.caCertificates(), serverName, crlFile);
+                crl = openCrl(bundle.caCertificates(), crlFile);
+                ServerCertificateVerifier v = verifierWith(bundle.caCertificates(), serverName, crl);
                 v.warmUp(bundle.identity().chain());
                 verifier = Optional.of(v);
             }
-            return Tls.client(Optional.of(bundle.identity()), verifier, o.alpn, KeyLogFile.fromEnvironment());
+            return new Client(Tls.client(Optional.of(bundle.identity()), verifier.map(v -> (X509TrustManager) v), o.alpn,
+                    KeyLogFile.fromEnvironment()), verifier, crl);
         } catch (PkiException | IOException e) {
             throw new Main.UsageError(e.getMessage());
         }
@@ -153,12 +167,20 @@ final class Credentials {
      */
     static ServerCertificateVerifier serverVerifier(List<X509Certificate> ca, String serverName, Optional<Path> crlFile)
             throws PkiException {
+        return verifierWith(ca, serverName, openCrl(ca, crlFile));
+    }
+
+    private static Optional<CrlWatcher> openCrl(List<X509Certificate> ca, Optional<Path> crlFile) throws PkiException {
+        return crlFile.isPresent() ? Optional.of(CrlWatcher.open(crlFile.get(), ca, Clock.systemUTC())) : Optional.empty();
+    }
+
+    private static ServerCertificateVerifier verifierWith(List<X509Certificate> ca, String serverName, Optional<CrlWatcher> crl) {
         List<CertificateCheck> checks = List.of();
-        if (crlFile.isPresent()) {
-            CrlWatcher crl = CrlWatcher.open(crlFile.get(), ca, Clock.systemUTC());
-            CertificateCheck inForce = crl.check("server");
+        if (crl.isPresent()) {
+            CrlWatcher watcher = crl.get();
+            CertificateCheck inForce = watcher.check("server");
             checks = List.of(CertificateCheck.of(inForce.reason(), chain -> {
-                crl.poll(); // one small file read per connection, no thread to stop
+                watcher.poll(); // one small file read per connection (and per recheck), so a handshake meets the file as it is
                 return inForce.check(chain);
             }));
         }

@@ -27,6 +27,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -40,6 +41,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +96,10 @@ public final class VpnClient implements AutoCloseable {
     private Runnable stopReading;
     private Capture capture;
     private volatile ClientSession current;
+    /** Judges the server's certificate once each session is set up, and the live one's at {@link #recheck()}. */
+    private volatile Function<X509Certificate, Optional<String>> admission = cert -> Optional.empty();
+    /** Why {@link #recheck()} refused the live session's server: the run ends with it. */
+    private volatile String serverRefused;
     private List<InetAddress> lastResolved = List.of();
     private boolean closed;
 
@@ -220,7 +226,13 @@ public final class VpnClient implements AutoCloseable {
             }
             // carry before the TAP has an address: the host's first frame (an ARP request for the server, say)
             // would otherwise be dropped, and the host would ask again only a second later
-            current = session;
+            current = session; // before the check: a recheck from now on sees this session, one before it the new CRL
+            Optional<String> refused = judge(c);
+            if (refused.isPresent()) {
+                current = null;
+                c.executor().execute(() -> c.close(AppErrors.NO_ERROR, "the client refuses the server's certificate"));
+                throw new ClientFailure("refusing the server: " + refused.get());
+            }
             session.startCarrying();
             if (freshTap) {
                 configureTap(accept);
@@ -234,6 +246,9 @@ public final class VpnClient implements AutoCloseable {
             backoff.reset();
             CloseInfo why = awaitClosed(session);
             current = null;
+            if (serverRefused != null) {
+                throw new ClientFailure("refusing the server: " + serverRefused);
+            }
             if (why == null || stopRequested.isDone()) {
                 LOG.info("disconnected from {}: session {} ({})", config.server(), accept.session(), session.summary());
                 return;
@@ -250,6 +265,47 @@ public final class VpnClient implements AutoCloseable {
             if (waitOrStop(d)) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Sets the rule that judges the server's certificate once each session is set up, and the live session's at
+     * {@link #recheck()}: a reconnect may resume its TLS session (Netty's QUIC client keeps a session cache), for
+     * which the TLS stack does not ask the verifier again, so a CRL that changed since the first handshake would
+     * otherwise not count.
+     *
+     * @param rule why the server may not be used (one line naming its certificate), or empty to use it
+     */
+    public void admission(Function<X509Certificate, Optional<String>> rule) {
+        this.admission = rule;
+    }
+
+    /**
+     * Applies the admission rule to the live session's server again (after the CRL changed): if it refuses,
+     * the session is closed and {@link #run()} throws with the rule's reason instead of reconnecting.
+     */
+    public void recheck() {
+        ClientSession s = current;
+        if (s == null) {
+            return; // between sessions: the next one is judged when it is set up
+        }
+        Connection c = s.connection();
+        c.executor().execute(() -> c.peerCertificate().flatMap(admission).ifPresent(why -> {
+            serverRefused = why;
+            LOG.warn("refusing the server: {}; closing session", why);
+            c.close(AppErrors.NO_ERROR, "the client refuses the server's certificate");
+        }));
+    }
+
+    /** The admission rule's verdict on {@code c}'s server, on its event loop (where its TLS engine lives). */
+    private Optional<String> judge(Connection c) throws ClientFailure {
+        try {
+            return CompletableFuture.supplyAsync(() -> c.peerCertificate().flatMap(admission), c.executor()).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientFailure("interrupted while checking the server's certificate");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new ClientFailure("cannot check the server's certificate: " + e);
         }
     }
 

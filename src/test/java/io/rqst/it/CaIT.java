@@ -10,6 +10,7 @@ import io.rqst.it.VpnBed.Site;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -290,6 +291,53 @@ class CaIT {
         } finally {
             revokedServer.signal("INT");
             assertTrue(revokedServer.waitFor(Duration.ofSeconds(15)), revokedServer.logTail());
+        }
+    }
+
+    /**
+     * Promise (client {@code --crl}): a connected client holding its CA's CRL leaves the server within 5 s of a new
+     * CRL revoking the server's certificate (it reads the file every second), says why in one line on stderr, exits
+     * 1 without reconnecting (a reconnect may resume its TLS session, which the verifier never sees), and its TAP
+     * is gone.
+     */
+    @Test
+    void aConnectedClientLeavesAServerItsNewCrlRevokes() throws IOException {
+        Path pki = Openssl.copyManualPki(VpnBed.pki(), work.resolve("manual-pki-server-revoked-later"));
+        Files.writeString(pki.resolve("crlnumber"), "3000\n");
+        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-gencrl", "-out", "crl.pem");
+        Path dir = bed.dir("later-revoked-server", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "server.crt", pki.resolve("certs/server.crt"),
+                "server.key", pki.resolve("private/server.key")));
+        Spawned laterRevoked = bed.startServer(dir, "--port", "4458", "--tap", "rqst-up3", "--address", "10.9.2.1/24");
+        try {
+            Path clientFiles = bed.dir("c-crl-later", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "client.crt",
+                    pki.resolve("certs/client.crt"), "client.key", pki.resolve("private/client.key"), "crl.pem", pki.resolve("crl.pem")));
+            Spawned alice = bed.client(c.ns(), clientFiles, "crl-later", "--address", "10.9.2.2/24", "vpn://" + VpnBed.NAME + ":4458");
+            alice.awaitLog(VpnBed.CONNECTED, VpnBed.START);
+            assertTrue(alice.log().contains("INFO CRL crl.pem: 0 revoked, number 12288, "), alice.log());
+            bed.awaitPing(c.ns(), "10.9.2.1", Duration.ofSeconds(10));
+
+            Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-revoke", "certs/server.crt",
+                    "-crl_reason", "keyCompromise");
+            Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-gencrl", "-out", "crl-next.pem");
+            Files.move(pki.resolve("crl-next.pem"), clientFiles.resolve("crl.pem"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            assertTrue(alice.waitFor(REVOCATION_BOUND), "the client still runs " + REVOCATION_BOUND.toSeconds()
+                    + " s after its CRL revoked the server; its log ends with:\n" + alice.logTail());
+            assertEquals(1, alice.exitCode().orElseThrow(), alice.logTail());
+            String log = alice.log();
+            assertTrue(log.contains("INFO CRL crl.pem changed: 1 revoked, number 12289, "), log);
+            List<String> reasons = log.lines().filter(l -> l.startsWith("rqst: ")).toList();
+            assertEquals(1, reasons.size(), log);
+            assertTrue(reasons.getFirst().matches("rqst: refusing the server: server certificate \"CN=rqst.example.com\" \\(serial"
+                    + " 0x[0-9A-F]+\\) is revoked \\(keyCompromise, 20\\d\\d-.*\\)"), reasons.getFirst());
+            assertEquals(1, log.lines().filter(l -> l.contains("INFO connected to")).count(), () -> "it reconnected:\n" + log);
+            assertFalse(STACK_TRACE.matcher(log).find(), log);
+            assertFalse(tb.linkExists(c.ns(), TAP), "the client's TAP is gone");
+            laterRevoked.awaitLog(Pattern.compile("INFO session \\w+ closed: peer closed: no_error \"the client refuses the server's certificate\""),
+                    Duration.ofSeconds(5));
+        } finally {
+            laterRevoked.signal("INT");
+            assertTrue(laterRevoked.waitFor(Duration.ofSeconds(15)), laterRevoked.logTail());
         }
     }
 
