@@ -270,17 +270,12 @@ class CaIT {
      */
     @Test
     void aClientWithItsCasCrlRefusesARevokedServer() throws IOException {
-        Path pki = Openssl.copyManualPki(VpnBed.pki(), work.resolve("manual-pki-server-revoked"));
-        Files.writeString(pki.resolve("crlnumber"), "2000\n");
-        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-revoke", "certs/server.crt",
-                "-crl_reason", "keyCompromise");
-        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-gencrl", "-out", "crl.pem");
-        Path dir = bed.dir("revoked-server", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "server.crt", pki.resolve("certs/server.crt"),
-                "server.key", pki.resolve("private/server.key")));
-        Spawned revokedServer = bed.startServer(dir, "--port", "4457", "--tap", "rqst-up2", "--address", "10.9.1.1/24");
+        Path pki = manualPki("manual-pki-server-revoked", "2000");
+        manualCa(pki, "-revoke", "certs/server.crt", "-crl_reason", "keyCompromise");
+        manualCa(pki, "-gencrl", "-out", "crl.pem");
+        Spawned revokedServer = manualServer(pki, "revoked-server", "4457", "rqst-up2", "10.9.1.1/24");
         try {
-            Path clientFiles = bed.dir("c-crl-alice", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "client.crt",
-                    pki.resolve("certs/client.crt"), "client.key", pki.resolve("private/client.key"), "crl.pem", pki.resolve("crl.pem")));
+            Path clientFiles = manualClientFiles(pki, "c-crl-alice");
             Spawned alice = bed.client(c.ns(), clientFiles, "crl-alice", "--address", "10.9.1.2/24", "vpn://" + VpnBed.NAME + ":4457");
             assertTrue(alice.waitFor(REFUSAL_BOUND), alice.logTail());
             assertEquals(1, alice.exitCode().orElseThrow(), alice.logTail());
@@ -302,23 +297,18 @@ class CaIT {
      */
     @Test
     void aConnectedClientLeavesAServerItsNewCrlRevokes() throws IOException {
-        Path pki = Openssl.copyManualPki(VpnBed.pki(), work.resolve("manual-pki-server-revoked-later"));
-        Files.writeString(pki.resolve("crlnumber"), "3000\n");
-        Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-gencrl", "-out", "crl.pem");
-        Path dir = bed.dir("later-revoked-server", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "server.crt", pki.resolve("certs/server.crt"),
-                "server.key", pki.resolve("private/server.key")));
-        Spawned laterRevoked = bed.startServer(dir, "--port", "4458", "--tap", "rqst-up3", "--address", "10.9.2.1/24");
+        Path pki = manualPki("manual-pki-server-revoked-later", "3000");
+        manualCa(pki, "-gencrl", "-out", "crl.pem");
+        Spawned laterRevoked = manualServer(pki, "later-revoked-server", "4458", "rqst-up3", "10.9.2.1/24");
         try {
-            Path clientFiles = bed.dir("c-crl-later", Map.of("ca.crt", pki.resolve("certs/ca.crt"), "client.crt",
-                    pki.resolve("certs/client.crt"), "client.key", pki.resolve("private/client.key"), "crl.pem", pki.resolve("crl.pem")));
+            Path clientFiles = manualClientFiles(pki, "c-crl-later");
             Spawned alice = bed.client(c.ns(), clientFiles, "crl-later", "--address", "10.9.2.2/24", "vpn://" + VpnBed.NAME + ":4458");
             alice.awaitLog(VpnBed.CONNECTED, VpnBed.START);
             assertTrue(alice.log().contains("INFO CRL crl.pem: 0 revoked, number 12288, "), alice.log());
             bed.awaitPing(c.ns(), "10.9.2.1", Duration.ofSeconds(10));
 
-            Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-revoke", "certs/server.crt",
-                    "-crl_reason", "keyCompromise");
-            Openssl.ok(pki, "ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca", "-gencrl", "-out", "crl-next.pem");
+            manualCa(pki, "-revoke", "certs/server.crt", "-crl_reason", "keyCompromise");
+            manualCa(pki, "-gencrl", "-out", "crl-next.pem");
             Files.move(pki.resolve("crl-next.pem"), clientFiles.resolve("crl.pem"), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
             assertTrue(alice.waitFor(REVOCATION_BOUND), "the client still runs " + REVOCATION_BOUND.toSeconds()
@@ -342,6 +332,33 @@ class CaIT {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** A copy of the manual's OpenSSL CA in {@code name}, its next CRL numbered {@code crlNumberHex}. */
+    private Path manualPki(String name, String crlNumberHex) throws IOException {
+        Path pki = Openssl.copyManualPki(VpnBed.pki(), work.resolve(name));
+        Files.writeString(pki.resolve("crlnumber"), crlNumberHex + "\n");
+        return pki;
+    }
+
+    /** {@code openssl ca ARGS} with the manual CA's configuration and passphrase. */
+    private static void manualCa(Path pki, String... args) {
+        List<String> argv = new ArrayList<>(List.of("ca", "-config", "openssl.cfg", "-passin", "pass:rqst-manual-ca"));
+        argv.addAll(List.of(args));
+        Openssl.ok(pki, argv.toArray(String[]::new));
+    }
+
+    /** A server on the manual CA's server certificate, in a directory of its own. */
+    private Spawned manualServer(Path pki, String dirName, String port, String tap, String address) throws IOException {
+        Path dir = bed.dir(dirName, Map.of("ca.crt", pki.resolve("certs/ca.crt"), "server.crt", pki.resolve("certs/server.crt"),
+                "server.key", pki.resolve("private/server.key")));
+        return bed.startServer(dir, "--port", port, "--tap", tap, "--address", address);
+    }
+
+    /** A client's directory with the manual CA's client files and its crl.pem as it is now. */
+    private Path manualClientFiles(Path pki, String dirName) throws IOException {
+        return bed.dir(dirName, Map.of("ca.crt", pki.resolve("certs/ca.crt"), "client.crt", pki.resolve("certs/client.crt"),
+                "client.key", pki.resolve("private/client.key"), "crl.pem", pki.resolve("crl.pem")));
+    }
 
     /** Runs {@code rqst ca ARGS} (the real launcher) in {@code dir} with the CA passphrase file; requires exit 0; returns stdout. */
     private String ca(Path dir, String... args) {

@@ -57,21 +57,18 @@ class MtuIT {
      */
     @Test
     void aServerMtuAboveRqstsIsCarriedWhole() {
-        Site a = bed.site("a");
-        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--mtu", "1400", "--address", "10.8.0.1/24");
-        Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
-                "vpn://" + VpnBed.NAME);
-        String session = client.awaitLog(VpnBed.CONNECTED, VpnBed.START).group(3);
+        Tunnel t = connect(1400, VpnBed.NAME);
+        Site a = t.site();
+        Spawned server = t.server();
+        Spawned client = t.client();
+        String session = t.session();
         assertTrue(server.log().contains("UDP payload up to 1462)"), () -> "1400 + 18 + 44 bytes: " + server.logTail());
         assertEquals(1400, tb.mtuOf(bed.server, UPLINK), "the server's uplink MTU");
         MatchResult offered = server.awaitLog(Pattern.compile("session " + session + ": .* mtu (\\d+)$"), VpnBed.START);
         assertEquals("1400", offered.group(1), offered.group());
         assertEquals(1400, tb.mtuOf(a.ns(), TAP), "the client's TAP MTU");
 
-        PingResult up = ping(a.ns(), "10.8.0.1", 1400 - 28, 3);
-        assertEquals(3, up.received(), () -> "ping -s 1372 -M do from the client: " + up.output());
-        PingResult down = ping(bed.server, "10.8.0.2", 1400 - 28, 3);
-        assertEquals(3, down.received(), () -> "ping -s 1372 -M do from the server: " + down.output());
+        assertPacketsOfMtuCross(a, 1400);
         PingResult tooLarge = ping(a.ns(), "10.8.0.1", 1400 - 27, 1);
         assertEquals(0, tooLarge.received(), tooLarge.output());
         assertTrue(tooLarge.output().contains("mtu=1400"), () -> "ping did not stop at the TAP's MTU: " + tooLarge.output());
@@ -81,23 +78,41 @@ class MtuIT {
     }
 
     /**
+     * Promise: over IPv6, whose header is 20 bytes longer, a client accepts what a path of 1500-byte packets carries
+     * (1452-byte UDP payloads), so against {@code --mtu 1400} it gets MTU 1390, whose packets cross whole both
+     * ways, and the server's larger frames to it are counted and reported, never sent in packets the path cannot
+     * take.
+     */
+    @Test
+    void overIpv6AClientGetsWhatAPathOf1500BytePacketsCarries() {
+        Tunnel t = connect(1400, VpnBed.NAME6);
+        Site a = t.site();
+        Spawned server = t.server();
+        Spawned client = t.client();
+        String session = t.session();
+        assertTrue(client.log().contains("(" + "[" + a.serverV6() + "]:"), () -> "connected over IPv6: " + client.logTail());
+        assertEquals(1390, tb.mtuOf(a.ns(), TAP), "1452 - 44 - 18: the client's TAP MTU over IPv6");
+        assertPacketsOfMtuCross(a, 1390);
+        PingResult oversize = ping(bed.server, "10.8.0.2", 1400 - 28, 2);
+        assertEquals(0, oversize.received(), oversize.output());
+        MatchResult warned = server.awaitLog(DOES_NOT_FIT, Duration.ofSeconds(5));
+        assertEquals(session, warned.group(1), warned.group());
+        assertEquals("1408", warned.group(3), () -> "1452 - 44 bytes per DATAGRAM: " + warned.group());
+    }
+
+    /**
      * Promise: an MTU above what a path of 1500-byte packets carries is named at start, and a client on such a
      * path gets the largest MTU it carries, 1410 over IPv4, whose packets then cross whole.
      */
     @Test
     void anMtuAboveAnEthernetPathIsNamedAndTheClientGetsWhatItsPathCarries() {
-        Site a = bed.site("a");
-        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--mtu", "1500", "--address", "10.8.0.1/24");
-        Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
-                "vpn://" + VpnBed.NAME);
-        client.awaitLog(VpnBed.CONNECTED, VpnBed.START);
+        Tunnel t = connect(1500, VpnBed.NAME);
+        Site a = t.site();
+        Spawned server = t.server();
         assertTrue(server.log().contains("WARN mtu 1500 is above what a path of 1500-byte packets carries (1410 over IPv4, "
                 + "1390 over IPv6)"), server.logTail());
         assertEquals(1410, tb.mtuOf(a.ns(), TAP), "the client's TAP MTU");
-        PingResult up = ping(a.ns(), "10.8.0.1", 1410 - 28, 3);
-        assertEquals(3, up.received(), () -> "ping -s 1382 -M do from the client: " + up.output());
-        PingResult down = ping(bed.server, "10.8.0.2", 1410 - 28, 3);
-        assertEquals(3, down.received(), () -> "ping -s 1382 -M do from the server: " + down.output());
+        assertPacketsOfMtuCross(a, 1410);
     }
 
     /**
@@ -111,11 +126,11 @@ class MtuIT {
      */
     @Test
     void oversizeFramesAreCountedAndReportedOncePerSession() {
-        Site a = bed.site("a");
-        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--mtu", "1400", "--address", "10.8.0.1/24");
-        Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
-                "--max-udp-payload", "1350", "vpn://" + VpnBed.NAME);
-        String session = client.awaitLog(VpnBed.CONNECTED, VpnBed.START).group(3);
+        Tunnel t = connect(1400, VpnBed.NAME, "--max-udp-payload", "1350");
+        Site a = t.site();
+        Spawned server = t.server();
+        Spawned client = t.client();
+        String session = t.session();
         assertEquals(1400, tb.mtuOf(bed.server, UPLINK), "the server's uplink MTU");
 
         // (a) the MTU the server offers and the client's TAP fit the DATAGRAMs
@@ -161,6 +176,29 @@ class MtuIT {
         List<String> warnings = VpnBed.lines(server.log(), DOES_NOT_FIT);
         assertEquals(1, warnings.size(), () -> "one WARN line per session, not: " + warnings);
         assertFalse(client.log().contains("does not fit"), () -> "the client produced frames that do not fit: " + client.logTail());
+    }
+
+    /** A server on {@code --mtu mtu}, and a client in a new site connected to {@code host} and carrying. */
+    private record Tunnel(Site site, Spawned server, Spawned client, String session) {}
+
+    /** Starts a server with {@code --mtu mtu} and a client in site "a" that connects to {@code host} with {@code clientArgs}. */
+    private Tunnel connect(int mtu, String host, String... clientArgs) {
+        Site a = bed.site("a");
+        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--mtu", Integer.toString(mtu), "--address", "10.8.0.1/24");
+        List<String> args = new java.util.ArrayList<>(List.of("-d", "--address", "10.8.0.2/24"));
+        args.addAll(List.of(clientArgs));
+        args.add("vpn://" + host);
+        Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", args.toArray(String[]::new));
+        String session = client.awaitLog(VpnBed.CONNECTED, VpnBed.START).group(3);
+        return new Tunnel(a, server, client, session);
+    }
+
+    /** Packets of {@code mtu} bytes cross whole both ways between the client in {@code site} and the server. */
+    private void assertPacketsOfMtuCross(Site site, int mtu) {
+        PingResult up = ping(site.ns(), "10.8.0.1", mtu - 28, 3);
+        assertEquals(3, up.received(), () -> "ping -s " + (mtu - 28) + " -M do from the client: " + up.output());
+        PingResult down = ping(bed.server, "10.8.0.2", mtu - 28, 3);
+        assertEquals(3, down.received(), () -> "ping -s " + (mtu - 28) + " -M do from the server: " + down.output());
     }
 
     /** {@code count} pings of {@code size} bytes of data from {@code ns}, never fragmented ({@code -M do}). */
