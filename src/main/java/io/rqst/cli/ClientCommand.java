@@ -73,7 +73,9 @@ final class ClientCommand implements Callable<Integer> {
                 .description("Address for the TAP, e.g. 10.8.0.2/24 (repeatable). Without it, run your own DHCP client on the TAP."),
                 () -> addresses, v -> addresses = v));
         spec.addOption(Specs.option(OptionSpec.builder("--mtu").paramLabel("BYTES")
-                .description("TAP MTU (default: what the server offers, 1280 unless it says otherwise)."), Integer.class, () -> mtu, v -> mtu = v));
+                .description("TAP MTU (default: what the server offers, 1280 unless it says otherwise). QUIC's packets follow it"
+                        + " (MTU + 62 bytes, 1350 at least); without it they may reach 1472 bytes (1452 over IPv6), if the server's"
+                        + " MTU asks for them. Set it where the path to the server carries less than 1500-byte packets."), Integer.class, () -> mtu, v -> mtu = v));
         spec.addOption(Specs.option(OptionSpec.builder("--route-all")
                 .description("Send all IPv4 and IPv6 traffic through the tunnel; the server stays reachable through the current gateway. Undone on exit."),
                 boolean.class, () -> routeAll, v -> routeAll = v));

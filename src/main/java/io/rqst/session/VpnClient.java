@@ -133,10 +133,10 @@ public final class VpnClient implements AutoCloseable {
     private void runLoop() throws ClientFailure {
         group = sharedLoop != null ? sharedLoop : EventLoops.group(1, "rqst-quic");
         QuicSettings quic = config.quic();
-        int frame = Mtu.frameBytes(config.mtu().orElse(0));
-        if (quic.maxUdpPayload() == QuicSettings.UDP_PAYLOAD_AUTO
-                && QuicSettings.udpPayloadForFrames(frame) > QuicSettings.ETHERNET_PATH_UDP_PAYLOAD_IPV4) {
-            quic = quic.withMaxUdpPayload(QuicSettings.udpPayloadForFrames(frame)); // --mtu above Ethernet's: a path of jumbo frames
+        if (quic.maxUdpPayload() == QuicSettings.UDP_PAYLOAD_AUTO && config.mtu().isPresent()) {
+            // the client's own --mtu sizes its packets, as the server's does: for a path narrower than 1500-byte
+            // packets (the server's larger frames are then counted and reported) or wider (jumbo frames)
+            quic = quic.withMaxUdpPayload(QuicSettings.udpPayloadForFrames(Mtu.frameBytes(config.mtu().getAsInt())));
         }
         transport = new QuicClientTransport(quic, tls, group);
         try {

@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param idleTimeout     QUIC max_idle_timeout: a peer silent this long is gone
  * @param maxUdpPayload   max_udp_payload_size sent and accepted, which bounds the largest DATAGRAM; or
  *                        {@link #UDP_PAYLOAD_AUTO}: the server's follows its tunnel MTU ({@link #udpPayloadForFrames}),
- *                        the client's a 1500-byte path to the server ({@link #udpPayloadOfEthernetPath})
+ *                        the client's its own {@code --mtu} if given, else a 1500-byte path to the server
+ *                        ({@link #udpPayloadOfEthernetPath})
  * @param datagramQueue   frames quiche may queue per direction before it drops
  * @param socketBuffer    SO_SNDBUF/SO_RCVBUF asked for on the UDP socket (the kernel may cap it)
  * @param udpGro          let the kernel coalesce received UDP packets (epoll only)

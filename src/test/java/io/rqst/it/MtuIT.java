@@ -117,16 +117,16 @@ class MtuIT {
 
     /**
      * Promise: frames larger than the client's DATAGRAM limit are never dropped silently. Against a
-     * server whose uplink has MTU 1400, a client with RQST's 1350-byte UDP payloads (as RQST's own client)
-     * gets a TAP MTU that fits (≤ 1288), so the client
-     * never produces such frames; the server's 1328-byte pings to the client do not arrive, and the
+     * server whose uplink has MTU 1400, a client started with {@code --mtu 1280} (for a path narrower than
+     * 1500-byte packets) sizes its QUIC packets for it, RQST's 1350 bytes as RQST's own client, and its
+     * TAP MTU fits them (≤ 1288), so the client never produces larger frames; the server's 1328-byte pings to the client do not arrive, and the
      * server says so in exactly one WARN line for the session however many there are, counts every one
      * and reports the count when the session closes; a frame of exactly the DATAGRAM limit still
      * crosses; normal traffic flows all along.
      */
     @Test
     void oversizeFramesAreCountedAndReportedOncePerSession() {
-        Tunnel t = connect(1400, VpnBed.NAME, "--max-udp-payload", "1350");
+        Tunnel t = connect(1400, VpnBed.NAME, "--mtu", "1280");
         Site a = t.site();
         Spawned server = t.server();
         Spawned client = t.client();
