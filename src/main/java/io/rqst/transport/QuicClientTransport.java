@@ -125,7 +125,8 @@ public final class QuicClientTransport {
                     .streamHandler(new io.netty.channel.ChannelInboundHandlerAdapter())
                     .remoteAddress(server);
             if (EventLoops.epoll()) {
-                qb.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(settings.gsoSegments()));
+                qb.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(
+                        settings.gsoSegmentsFor(settings.clientUdpPayload(server.getAddress()))));
             }
             Future<QuicChannel> f = qb.connect();
             f.addListener(cf -> {

@@ -184,7 +184,7 @@ public final class QuicServerTransport implements AutoCloseable {
                     }
                 });
         if (EventLoops.epoll()) {
-            b.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(s.gsoSegments()));
+            b.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(s.gsoSegmentsFor(s.serverUdpPayload(0))));
         }
         return b;
     }

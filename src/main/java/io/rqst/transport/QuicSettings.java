@@ -65,6 +65,8 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV4 = 1500 - 20 - 8;
     /** The same with a 40-byte IPv6 header. */
     public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV6 = 1500 - 40 - 8;
+    /** The most one UDP GSO send carries: an IPv4 datagram's 65535 bytes less its IP and UDP headers. */
+    public static final int MAX_GSO_SEND = 65535 - 20 - 8;
     /** quiche's ceiling on max_udp_payload_size (RFC 9000 section 18.2: 65527). */
     public static final int MAX_UDP_PAYLOAD = 65527;
 
@@ -175,6 +177,14 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     /** With max_udp_payload_size {@code bytes}, or {@link #UDP_PAYLOAD_AUTO}. */
     public QuicSettings withMaxUdpPayload(int bytes) {
         return new QuicSettings(alpn, idleTimeout, bytes, datagramQueue, socketBuffer, udpGro, gsoSegments, congestionControl, receiveAqm);
+    }
+
+    /**
+     * GSO segments per send for packets of up to {@code udpPayload} bytes: {@link #gsoSegments}, or fewer where
+     * they would not fit in one send (jumbo packets), which the kernel refuses whole.
+     */
+    public int gsoSegmentsFor(int udpPayload) {
+        return Math.max(1, Math.min(gsoSegments, MAX_GSO_SEND / udpPayload));
     }
 
     /** The server's UDP payload: the one set, or what carries {@code frameBytes}-byte frames. */

@@ -101,6 +101,33 @@ class MtuIT {
     }
 
     /**
+     * Promise: on a path of jumbo frames, a server and a client both started with {@code --mtu 8000} carry 8000-byte
+     * packets whole both ways, and bulk TCP crosses intact each way (each GSO send carries fewer of these large
+     * packets, so that it stays within one datagram's 64 KiB).
+     */
+    @Test
+    void aPathOfJumboFramesCarriesAJumboMtu() {
+        Tunnel t = connect(8000, VpnBed.NAME, "--mtu", "8000");
+        Site a = t.site();
+        setMtu(a.ns(), a.v4(), 9000);
+        setMtu(bed.server, a.serverV4(), 9000);
+        assertEquals(8000, tb.mtuOf(a.ns(), TAP), "the client's TAP MTU");
+        assertTrue(t.server().log().contains("UDP payload up to 8062)"), t.server().logTail());
+        assertPacketsOfMtuCross(a, 8000);
+        bed.assertTcpTransfer(a.ns(), bed.server, "10.8.0.1", 5301, 32 << 20);
+        bed.assertTcpTransfer(bed.server, a.ns(), "10.8.0.2", 5302, 32 << 20);
+        t.client().signal("TERM");
+        assertTrue(t.client().waitFor(Duration.ofSeconds(10)), "the client did not exit on SIGTERM");
+        // a GSO send of more than 64 KiB is refused whole (EMSGSIZE): 32 segments of 8062 bytes lost 10-13 % of the packets
+        assertFewLost(t.server().awaitLog(Pattern.compile("session \\w+ closed: .*QUIC (\\d+) packets sent, (\\d+) lost"),
+                Duration.ofSeconds(5)));
+        java.util.regex.Matcher client = Pattern.compile("disconnected from .*QUIC (\\d+) packets sent, (\\d+) lost").matcher(t.client().log());
+        assertTrue(client.find(), t.client().logTail());
+        assertFewLost(client);
+        assertFalse(t.server().log().contains("does not fit"), t.server().logTail());
+    }
+
+    /**
      * Promise: an MTU above what a path of 1500-byte packets carries is named at start, and a client on such a
      * path gets the largest MTU it carries, 1410 over IPv4, whose packets then cross whole.
      */
@@ -199,6 +226,21 @@ class MtuIT {
         assertEquals(3, up.received(), () -> "ping -s " + (mtu - 28) + " -M do from the client: " + up.output());
         PingResult down = ping(bed.server, "10.8.0.2", mtu - 28, 3);
         assertEquals(3, down.received(), () -> "ping -s " + (mtu - 28) + " -M do from the server: " + down.output());
+    }
+
+    /** A close line's QUIC counters: thousands of packets sent, under 1 % of them lost. */
+    private static void assertFewLost(MatchResult closeLine) {
+        long sent = Long.parseLong(closeLine.group(1));
+        long lost = Long.parseLong(closeLine.group(2));
+        assertTrue(sent > 4000 && lost * 100 < sent, () -> "jumbo packets lost on a clean path: " + closeLine.group());
+    }
+
+    /** Sets the MTU of the interface in {@code ns} that holds {@code address}. */
+    private void setMtu(String ns, String address, int mtu) {
+        CommandRunner.Result r = tb.exec(ns, Duration.ofSeconds(5), "ip", "-o", "addr", "show", "to", address);
+        String ifname = r.stdout().trim().split("\\s+")[1];
+        CommandRunner.Result set = tb.exec(ns, Duration.ofSeconds(5), "ip", "link", "set", "dev", ifname, "mtu", Integer.toString(mtu));
+        assertEquals(0, set.exitCode(), () -> "ip link set " + ifname + " mtu " + mtu + " in " + ns + ": " + set.stderr());
     }
 
     /** {@code count} pings of {@code size} bytes of data from {@code ns}, never fragmented ({@code -M do}). */

@@ -64,4 +64,18 @@ class QuicSettingsTest {
         assertThrows(IllegalArgumentException.class, () -> auto.withMaxUdpPayload(1199));
         assertThrows(IllegalArgumentException.class, () -> auto.withMaxUdpPayload(65528));
     }
+
+    /** Promise: one GSO send never exceeds what the kernel takes in one datagram, whatever the packets' size. */
+    @Test
+    void gsoSendsOfJumboPacketsCarryFewerSegments() {
+        QuicSettings s = QuicSettings.defaults();
+        assertEquals(32, s.gsoSegments());
+        assertEquals(32, s.gsoSegmentsFor(1350));
+        assertEquals(32, s.gsoSegmentsFor(1472));
+        assertEquals(8, s.gsoSegmentsFor(8062), "8 x 8062 = 64496 bytes");
+        assertEquals(1, s.gsoSegmentsFor(65527));
+        for (int payload = 1200; payload <= QuicSettings.MAX_GSO_SEND; payload += 97) { // --mtu stops at 9000: 9062 bytes
+            assertTrue(s.gsoSegmentsFor(payload) * payload <= 65507, "payload " + payload);
+        }
+    }
 }
