@@ -61,8 +61,8 @@ final class CommonOptions {
         spec.addOption(Specs.option(OptionSpec.builder("--gso-segments").hidden(true).paramLabel("<gsoSegments>").defaultValue("" + QuicSettings.DEFAULT_GSO_SEGMENTS)
                 .description("QUIC packets per UDP GSO send."), int.class, () -> gsoSegments, v -> gsoSegments = v));
         spec.addOption(Specs.option(OptionSpec.builder("--max-udp-payload").hidden(true).paramLabel("<bytes>").defaultValue("0")
-                .description("QUIC's max_udp_payload_size, both ways (0: the server's follows --mtu, the client's a path of "
-                        + "1500-byte packets)."), int.class, () -> maxUdpPayload, v -> maxUdpPayload = v));
+                .description("QUIC's max_udp_payload_size, both ways (0: it follows --mtu; a client without one takes "
+                        + "what a path of 1500-byte packets carries)."), int.class, () -> maxUdpPayload, v -> maxUdpPayload = v));
         spec.addOption(Specs.option(OptionSpec.builder("--cc").hidden(true).paramLabel("<cc>").defaultValue("cubic")
                 .description("Outer congestion control: " + String.join(", ", QuicSettings.CONGESTION_CONTROLLERS) + " (default: ${DEFAULT-VALUE})."), String.class, () -> cc, v -> cc = v));
         spec.addOption(Specs.option(OptionSpec.builder("--no-tap-offload").hidden(true)

@@ -159,12 +159,12 @@ public final class VpnServer implements AutoCloseable {
                 config.threads() == 1 ? "" : ", " + config.threads() + " threads", quic.maxUdpPayload(),
                 uplink.name() + (uplinkQueues.size() > 1 ? " (" + uplinkQueues.size() + " queues)" : ""), uplink.mtu(),
                 Mac.toString(uplink.macAddress()), config.addresses().isEmpty() ? "" : " address " + config.addresses());
-        int ethernetPathMtu = Mtu.forDatagram(QuicSettings.ETHERNET_PATH_UDP_PAYLOAD_IPV4 - QuicSettings.DATAGRAM_PACKET_OVERHEAD);
+        int ethernetPathMtu = Mtu.forUdpPayload(QuicSettings.ETHERNET_PATH_UDP_PAYLOAD_IPV4);
         if (uplink.mtu() > ethernetPathMtu) {
             LOG.warn("mtu {} is above what a path of 1500-byte packets carries ({} over IPv4, {} over IPv6): clients get "
                     + "that unless started with a larger --mtu (a path of jumbo frames), and the uplink's larger frames to "
                     + "them are dropped and counted", uplink.mtu(),
-                    ethernetPathMtu, Mtu.forDatagram(QuicSettings.ETHERNET_PATH_UDP_PAYLOAD_IPV6 - QuicSettings.DATAGRAM_PACKET_OVERHEAD));
+                    ethernetPathMtu, Mtu.forUdpPayload(QuicSettings.ETHERNET_PATH_UDP_PAYLOAD_IPV6));
         }
     }
 

@@ -71,8 +71,8 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     public static final int MAX_UDP_PAYLOAD = 65527;
 
     /**
-     * The server's UDP payload for frames of up to {@code frameBytes}: the smallest that carries one in a
-     * DATAGRAM, RQST's {@link #RQST_MAX_UDP_PAYLOAD} at least, so that RQST's peers see what they expect.
+     * The UDP payload for frames of up to {@code frameBytes}: the smallest that carries one in a DATAGRAM,
+     * RQST's {@link #RQST_MAX_UDP_PAYLOAD} at least, so that RQST's peers see what they expect.
      */
     public static int udpPayloadForFrames(int frameBytes) {
         return Math.min(MAX_UDP_PAYLOAD, Math.max(RQST_MAX_UDP_PAYLOAD, frameBytes + DATAGRAM_PACKET_OVERHEAD));
@@ -87,6 +87,7 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     public static int udpPayloadOfEthernetPath(java.net.InetAddress server) {
         return server instanceof java.net.Inet6Address ? ETHERNET_PATH_UDP_PAYLOAD_IPV6 : ETHERNET_PATH_UDP_PAYLOAD_IPV4;
     }
+
     /**
      * Frames quiche may queue per direction. When the send queue is full quiche refuses a DATAGRAM and
      * Netty drops the rest of that flush without a word (the peers' frame reports count them,

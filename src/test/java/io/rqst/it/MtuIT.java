@@ -228,11 +228,14 @@ class MtuIT {
         assertEquals(3, down.received(), () -> "ping -s " + (mtu - 28) + " -M do from the server: " + down.output());
     }
 
-    /** A close line's QUIC counters: thousands of packets sent, under 1 % of them lost. */
+    /**
+     * A close line's QUIC counters: thousands of packets sent, under 5 % of them lost. Jumbo packets overflow the
+     * 512 KiB receive buffers now and then (0-1.5 % measured); sends refused whole lost 10-13 %.
+     */
     private static void assertFewLost(MatchResult closeLine) {
         long sent = Long.parseLong(closeLine.group(1));
         long lost = Long.parseLong(closeLine.group(2));
-        assertTrue(sent > 4000 && lost * 100 < sent, () -> "jumbo packets lost on a clean path: " + closeLine.group());
+        assertTrue(sent > 4000 && lost * 20 < sent, () -> "jumbo packets lost on a clean path: " + closeLine.group());
     }
 
     /** Sets the MTU of the interface in {@code ns} that holds {@code address}. */
