@@ -153,7 +153,7 @@ final class ClientCommand implements Callable<Integer> {
         VpnClient client = new VpnClient(new VpnClient.Config(server, quic, tap, mtu == null ? OptionalInt.empty() : OptionalInt.of(mtu),
                 cidrs, routeAll, gws, rqstCompat, Optional.ofNullable(common.pcap), Duration.ofSeconds(10), Duration.ofSeconds(10),
                 Duration.ofSeconds(30)), tls, common.taps(), hostNet);
-        // a reconnect may resume its TLS session, for which BoringSSL does not ask the verifier again: the client judges the
+        // a reconnect resumes its TLS session, for which BoringSSL does not ask the verifier again: the client judges the
         // server's certificate again once each session is set up (dates, CRL), and the live session's when the CRL changes
         credentials.verifier().ifPresent(v -> client.admission(v::recheck));
         Optional<CrlWatcher> crlWatcher = credentials.crl();

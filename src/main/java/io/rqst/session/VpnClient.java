@@ -270,9 +270,9 @@ public final class VpnClient implements AutoCloseable {
 
     /**
      * Sets the rule that judges the server's certificate once each session is set up, and the live session's at
-     * {@link #recheck()}: a reconnect may resume its TLS session (Netty's QUIC client keeps a session cache), for
-     * which the TLS stack does not ask the verifier again, so a CRL that changed since the first handshake would
-     * otherwise not count.
+     * {@link #recheck()}: a reconnect resumes its TLS session (Netty's QUIC client keeps a session cache; CaIT
+     * sees it), for which the TLS stack does not ask the verifier again, so a CRL that changed since the first
+     * handshake would otherwise not count.
      *
      * @param rule why the server may not be used (one line naming its certificate), or empty to use it
      */

@@ -292,7 +292,7 @@ class CaIT {
     /**
      * Promise (client {@code --crl}): a connected client holding its CA's CRL leaves the server within 5 s of a new
      * CRL revoking the server's certificate (it reads the file every second), says why in one line on stderr, exits
-     * 1 without reconnecting (a reconnect may resume its TLS session, which the verifier never sees), and its TAP
+     * 1 without reconnecting (a reconnect resumes its TLS session, which the verifier never sees), and its TAP
      * is gone.
      */
     @Test
@@ -307,28 +307,59 @@ class CaIT {
             assertTrue(alice.log().contains("INFO CRL crl.pem: 0 revoked, number 12288, "), alice.log());
             bed.awaitPing(c.ns(), "10.9.2.1", Duration.ofSeconds(10));
 
-            manualCa(pki, "-revoke", "certs/server.crt", "-crl_reason", "keyCompromise");
-            manualCa(pki, "-gencrl", "-out", "crl-next.pem");
-            Files.move(pki.resolve("crl-next.pem"), clientFiles.resolve("crl.pem"), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            revokeServerForClient(pki, clientFiles);
             assertTrue(alice.waitFor(REVOCATION_BOUND), "the client still runs " + REVOCATION_BOUND.toSeconds()
                     + " s after its CRL revoked the server; its log ends with:\n" + alice.logTail());
-            assertEquals(1, alice.exitCode().orElseThrow(), alice.logTail());
-            String log = alice.log();
-            assertTrue(log.contains("INFO CRL crl.pem changed: 1 revoked, number 12289, "), log);
-            List<String> reasons = log.lines().filter(l -> l.startsWith("rqst: ")).toList();
-            assertEquals(1, reasons.size(), log);
-            assertTrue(reasons.getFirst().matches("rqst: refusing the server: server certificate \"CN=rqst.example.com\" \\(serial"
-                    + " 0x[0-9A-F]+\\) is revoked \\(keyCompromise, 20\\d\\d-.*\\)"), reasons.getFirst());
-            assertEquals(1, log.lines().filter(l -> l.contains("INFO connected to")).count(), () -> "it reconnected:\n" + log);
-            assertFalse(STACK_TRACE.matcher(log).find(), log);
-            assertFalse(tb.linkExists(c.ns(), TAP), "the client's TAP is gone");
+            assertTrue(alice.log().contains("INFO CRL crl.pem changed: 1 revoked, number 12289, "), alice.log());
+            assertLeftTheRevokedServer(alice);
             laterRevoked.awaitLog(Pattern.compile("INFO session \\w+ closed: peer closed: no_error \"the client refuses the server's certificate\""),
                     Duration.ofSeconds(5));
         } finally {
             laterRevoked.signal("INT");
             assertTrue(laterRevoked.waitFor(Duration.ofSeconds(15)), laterRevoked.logTail());
         }
+    }
+
+    /**
+     * Promise (client {@code --crl}): a CRL that revokes the server while the client is between sessions (its path
+     * to the server was cut, the session timed out) keeps it from the server when the path comes back: it exits 1
+     * with the reason, and its second session with the server carries no frame. The reconnect resumes its TLS
+     * session, which the verifier never sees (the server's log shows the session open); the client judges the
+     * server again once the session is set up, and closes it.
+     */
+    @Test
+    void aCrlRevokingTheServerBetweenSessionsKeepsTheClientAway() throws IOException {
+        Path pki = manualPki("manual-pki-server-revoked-between", "4000");
+        manualCa(pki, "-gencrl", "-out", "crl.pem");
+        Spawned between = manualServer(pki, "between-server", "4459", "rqst-up4", "10.9.3.1/24");
+        try {
+            Path clientFiles = manualClientFiles(pki, "c-crl-between");
+            Spawned alice = bed.client(c.ns(), clientFiles, "crl-between", "--idle-timeout", "3s", "--address", "10.9.3.2/24",
+                    "vpn://" + VpnBed.NAME + ":4459");
+            alice.awaitLog(VpnBed.CONNECTED, VpnBed.START);
+            bed.awaitPing(c.ns(), "10.9.3.1", Duration.ofSeconds(10));
+
+            bed.sh(c.ns(), "nft", "add", "table", "inet", "crlcut");
+            bed.sh(c.ns(), "nft", "add", "chain", "inet", "crlcut", "out", "{ type filter hook output priority 0 ; }");
+            bed.sh(c.ns(), "nft", "add", "rule", "inet", "crlcut", "out", "udp", "dport", "4459", "drop");
+            alice.awaitLog(Pattern.compile("WARN connection lost"), Duration.ofSeconds(15));
+            revokeServerForClient(pki, clientFiles);
+            alice.awaitLog(Pattern.compile("INFO CRL crl.pem changed: 1 revoked"), Duration.ofSeconds(5));
+            bed.sh(c.ns(), "nft", "delete", "table", "inet", "crlcut");
+
+            assertTrue(alice.waitFor(REFUSAL_BOUND), "the client still runs after the path came back; its log ends with:\n"
+                    + alice.logTail());
+            assertLeftTheRevokedServer(alice);
+        } finally {
+            between.signal("INT");
+            assertTrue(between.waitFor(Duration.ofSeconds(15)), between.logTail());
+        }
+        // the reconnect resumed its TLS session (the verifier was not asked): the server opened a second session, which
+        // the client closed at once, before a frame crossed
+        List<String> closes = between.log().lines().filter(l -> l.contains(" closed: ")).toList();
+        assertEquals(2, closes.size(), between.log());
+        assertTrue(closes.get(1).contains("closed: peer closed: no_error \"the client refuses the server's certificate\" (alice, in 0 frames"),
+                between.log());
     }
 
     // ---------------------------------------------------------------- helpers
@@ -358,6 +389,27 @@ class CaIT {
     private Path manualClientFiles(Path pki, String dirName) throws IOException {
         return bed.dir(dirName, Map.of("ca.crt", pki.resolve("certs/ca.crt"), "client.crt", pki.resolve("certs/client.crt"),
                 "client.key", pki.resolve("private/client.key"), "crl.pem", pki.resolve("crl.pem")));
+    }
+
+    /** The manual CA revokes its server's certificate; the new CRL replaces the client's crl.pem in one rename. */
+    private static void revokeServerForClient(Path pki, Path clientFiles) throws IOException {
+        manualCa(pki, "-revoke", "certs/server.crt", "-crl_reason", "keyCompromise");
+        manualCa(pki, "-gencrl", "-out", "crl-next.pem");
+        Files.move(pki.resolve("crl-next.pem"), clientFiles.resolve("crl.pem"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The client has exited 1 with one line naming the revoked server certificate, connected once, and left no TAP. */
+    private void assertLeftTheRevokedServer(Spawned client) {
+        assertEquals(1, client.exitCode().orElseThrow(), client.logTail());
+        String log = client.log();
+        List<String> reasons = log.lines().filter(l -> l.startsWith("rqst: ")).toList();
+        assertEquals(1, reasons.size(), log);
+        assertTrue(reasons.getFirst().matches("rqst: refusing the server: server certificate \"CN=rqst.example.com\" \\(serial"
+                + " 0x[0-9A-F]+\\) is revoked \\(keyCompromise, 20\\d\\d-.*\\)"), reasons.getFirst());
+        assertEquals(1, log.lines().filter(l -> l.contains("INFO connected to")).count(), () -> "it reconnected:\n" + log);
+        assertFalse(STACK_TRACE.matcher(log).find(), log);
+        assertFalse(tb.linkExists(c.ns(), TAP), "the client's TAP is gone");
     }
 
     /** Runs {@code rqst ca ARGS} (the real launcher) in {@code dir} with the CA passphrase file; requires exit 0; returns stdout. */
