@@ -96,6 +96,8 @@ public final class VpnClient implements AutoCloseable {
     private Runnable stopReading;
     private Capture capture;
     private volatile ClientSession current;
+    /** The reason the client gives the server when it closes a session over the server's certificate. */
+    static final String SERVER_REFUSED = "the client refuses the server's certificate";
     /** Judges the server's certificate once each session is set up, and the live one's at {@link #recheck()}. */
     private volatile Function<X509Certificate, Optional<String>> admission = cert -> Optional.empty();
     /** Why {@link #recheck()} refused the live session's server: the run ends with it. */
@@ -230,7 +232,7 @@ public final class VpnClient implements AutoCloseable {
             Optional<String> refused = judge(c);
             if (refused.isPresent()) {
                 current = null;
-                c.executor().execute(() -> c.close(AppErrors.NO_ERROR, "the client refuses the server's certificate"));
+                c.executor().execute(() -> c.close(AppErrors.NO_ERROR, SERVER_REFUSED));
                 throw new ClientFailure("refusing the server: " + refused.get());
             }
             session.startCarrying();
@@ -293,7 +295,7 @@ public final class VpnClient implements AutoCloseable {
         c.executor().execute(() -> c.peerCertificate().flatMap(admission).ifPresent(why -> {
             serverRefused = why;
             LOG.warn("refusing the server: {}; closing session", why);
-            c.close(AppErrors.NO_ERROR, "the client refuses the server's certificate");
+            c.close(AppErrors.NO_ERROR, SERVER_REFUSED);
         }));
     }
 
