@@ -36,6 +36,13 @@ public interface HostNet extends AutoCloseable {
     /** Asks the kernel how it currently reaches {@code destination}; empty if it has no route. */
     Optional<RouteInfo> routeTo(InetAddress destination) throws HostNetException;
 
+    /**
+     * The host's default route ({@code default}, i.e. {@code 0.0.0.0/0} or {@code ::/0}) of {@code family}'s IP
+     * version, the one the kernel prefers; empty if there is none. A full tunnel's {@code 0.0.0.0/1}-style routes
+     * are not default routes, so this is the way out of the host under them.
+     */
+    Optional<RouteInfo> defaultRoute(InetAddress family) throws HostNetException;
+
     /** Undoes every recorded change, newest first. Never throws; failures are logged. */
     @Override
     void close();

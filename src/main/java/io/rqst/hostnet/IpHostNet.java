@@ -115,6 +115,43 @@ final class IpHostNet implements HostNet {
         return parseRouteGet(destination, result.stdout());
     }
 
+    @Override
+    public Optional<RouteInfo> defaultRoute(InetAddress family) throws HostNetException {
+        List<String> argv = concat(ipFor(family), List.of("-j", "route", "show", "default"));
+        String attempt = "look up the " + Cidr.family(family) + " default route";
+        CommandRunner.Result result = run(attempt, argv);
+        if (!result.ok()) {
+            throw failure(attempt, result);
+        }
+        InetAddress any = Cidr.isV6(family) ? ANY_V6 : ANY_V4;
+        return parseDefaultRoute(any, result.stdout());
+    }
+
+    private static final InetAddress ANY_V4 = InetAddress.ofLiteral("0.0.0.0");
+    private static final InetAddress ANY_V6 = InetAddress.ofLiteral("::");
+
+    /**
+     * Reads the answer of {@code ip -j route show default}: a list of the default routes, the preferred (lowest
+     * metric) first; an empty list (or nothing) when there is none.
+     */
+    static Optional<RouteInfo> parseDefaultRoute(InetAddress any, String json) throws HostNetException {
+        JsonNode root;
+        try {
+            root = json.isBlank() ? null : JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new HostNetException("unexpected answer from ip route show default: not JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (root == null || !root.isArray() || root.isEmpty()) {
+            return Optional.empty();
+        }
+        for (JsonNode route : root) {
+            if (route.isObject() && !DROPPING_ROUTE_TYPES.contains(route.path("type").asText("")) && !route.path("dev").asText("").isEmpty()) {
+                return parseRouteGet(any, "[" + route + "]");
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Reads the answer of {@code ip -j route get}: a list holding the one route the kernel would use. */
     static Optional<RouteInfo> parseRouteGet(InetAddress destination, String json) throws HostNetException {
         String what = "unexpected answer from ip route get " + Cidr.format(destination) + ": ";

@@ -87,6 +87,8 @@ public final class VpnClient implements AutoCloseable {
     private final HostNet hostNet;
     private final CompletableFuture<Void> stopRequested = new CompletableFuture<>();
     private final Set<InetAddress> routedServers = new LinkedHashSet<>();
+    /** {@code --route-all}'s routes are in place: from now on a way to the server must go around them. */
+    private volatile boolean fullTunnel;
     private EventLoopGroup group;
     private final EventLoopGroup sharedLoop;
     private QuicClientTransport transport;
@@ -150,6 +152,11 @@ public final class VpnClient implements AutoCloseable {
         String resume = null;
         while (!stopRequested.isDone()) {
             List<InetAddress> addresses = resolve();
+            if (fullTunnel) {
+                for (InetAddress a : addresses) { // a reconnect under the tunnel's routes: keep its way out
+                    routeServerAround(a, true);
+                }
+            }
             ClientSession session = null;
             InetAddress connectedTo = null;
             String lastProblem = "no address";
@@ -240,7 +247,7 @@ public final class VpnClient implements AutoCloseable {
                 configureTap(accept);
             }
             if (config.routeAll()) {
-                routeServerAround(connectedTo);
+                routeServerAround(connectedTo, false);
             }
             LOG.info("connected to {} ({}): session {}, mtu {}, {}, congestion control {}", config.server(), format(connectedTo, config.server().port()),
                     accept.session(), tap.mtu(), config.rqstCompat() ? "RQST compatibility mode" : "control version " + accept.version(),
@@ -421,8 +428,9 @@ public final class VpnClient implements AutoCloseable {
             throw new ClientFailure("--route-all needs an IPv4 gateway in the tunnel: the server announced none (give the server an --address, or pass --gateway)");
         }
         for (InetAddress a : lastResolved) {
-            routeServerAround(a);
+            routeServerAround(a, false);
         }
+        fullTunnel = true; // from the first /1 route on: a later way to the server goes around them
         hostNet.addRoute("0.0.0.0/1", gw4, t.name());
         hostNet.addRoute("128.0.0.0/1", gw4, t.name());
         if (gw6.isPresent()) {
@@ -451,8 +459,13 @@ public final class VpnClient implements AutoCloseable {
     }
 
     /** Keeps the server itself reachable through the current (pre-tunnel) route. */
-    private void routeServerAround(InetAddress server) {
-        if (server == null || routedServers.contains(server) || tap == null) {
+    /**
+     * Keeps {@code server} reachable outside the tunnel under {@code --route-all}'s routes: a host route through
+     * the way the host reaches it now. {@code verify}: look again even if it was routed (before a reconnect, when
+     * the route may have gone with its link).
+     */
+    private void routeServerAround(InetAddress server, boolean verify) {
+        if (server == null || tap == null || (!verify && routedServers.contains(server))) {
             return;
         }
         try {
@@ -461,10 +474,29 @@ public final class VpnClient implements AutoCloseable {
                 LOG.warn("no route to the server {} outside the tunnel; not adding a host route", Addresses.format(server));
                 return;
             }
+            String prefix = Addresses.format(server) + (server instanceof Inet4Address ? "/32" : "/128");
             if (r.get().device().equals(tap.name())) {
+                if (!fullTunnel) {
+                    return; // the server is reached through the tunnel's own subnet: nothing to route around
+                }
+                // Our host route is gone (or this address is new): the link it used went down (the kernel removes its routes) or the host
+                // moved to another network. Under the tunnel's /1 routes only the default route still says where
+                // the way out is now; without the host route every reconnect would go into the tunnel itself.
+                Optional<HostNet.RouteInfo> out = hostNet.defaultRoute(server);
+                if (out.isEmpty() || out.get().device().equals(tap.name())) {
+                    LOG.warn("no way to the server {} outside the tunnel now (no default route); trying again at the next attempt",
+                            Addresses.format(server));
+                    return;
+                }
+                hostNet.addRoute(prefix, out.get().gateway(), out.get().device());
+                routedServers.add(server);
+                LOG.info("the route to the server {} outside the tunnel was gone; added again{} dev {}", Addresses.format(server),
+                        out.get().gateway().map(g -> " via " + Addresses.format(g)).orElse(""), out.get().device());
                 return;
             }
-            String prefix = Addresses.format(server) + (server instanceof Inet4Address ? "/32" : "/128");
+            if (routedServers.contains(server)) {
+                return; // still routed outside the tunnel
+            }
             hostNet.addRoute(prefix, r.get().gateway(), r.get().device());
             routedServers.add(server);
         } catch (HostNetException e) {

@@ -419,6 +419,28 @@ class IpHostNetTest {
     }
 
     @Test
+    void defaultRouteReadsThePreferredOneAndIsEmptyWithoutOne() throws Exception {
+        // Real answers of `ip -j route show default`: two IPv4 default routes (the first has the lowest metric), an
+        // IPv6 one through a link-local gateway, none at all ("[]", or nothing on older iproute2), an unreachable one.
+        ip.answer("ip -j route show default", 0, "[{\"dst\":\"default\",\"gateway\":\"192.168.201.1\",\"dev\":\"eth0\","
+                        + "\"flags\":[]},{\"dst\":\"default\",\"gateway\":\"10.0.0.1\",\"dev\":\"wlan0\",\"metric\":600,\"flags\":[]}]\n", "")
+                .answer("ip -6 -j route show default", 0, "[{\"dst\":\"default\",\"gateway\":\"fe80::1\",\"dev\":\"eth0\","
+                        + "\"protocol\":\"ra\",\"metric\":1024,\"flags\":[],\"pref\":\"medium\"}]\n", "");
+        try (HostNet net = open()) {
+            assertEquals(Optional.of(new RouteInfo(addr("0.0.0.0"), Optional.of(addr("192.168.201.1")), "eth0")),
+                    net.defaultRoute(addr("198.51.100.7")));
+            assertEquals(Optional.of(new RouteInfo(addr("::"), Optional.of(addr("fe80::1")), "eth0")),
+                    net.defaultRoute(addr("2001:db8::7")));
+        }
+        assertEquals(Optional.empty(), IpHostNet.parseDefaultRoute(addr("0.0.0.0"), "[]\n"));
+        assertEquals(Optional.empty(), IpHostNet.parseDefaultRoute(addr("0.0.0.0"), ""));
+        assertEquals(Optional.empty(), IpHostNet.parseDefaultRoute(addr("0.0.0.0"),
+                "[{\"type\":\"unreachable\",\"dst\":\"default\",\"dev\":\"lo\",\"flags\":[]}]"));
+        assertThrows(HostNetException.class, () -> IpHostNet.parseDefaultRoute(addr("0.0.0.0"), "Usage: ip route ..."));
+        assertFalse(Files.exists(stateFile()), "looking up routes changes nothing");
+    }
+
+    @Test
     void routeToIsEmptyWhenTheKernelCannotReachTheDestination() throws Exception {
         // Real answers: no route at all, an `unreachable` route, a `prohibit` route.
         ip.answer("ip -j route get 198.51.100.7", 2, "", "RTNETLINK answers: Network is unreachable\n")

@@ -165,17 +165,7 @@ class LifecycleIT {
      */
     @Test
     void routeAllPutsItsRoutesInAndTakesThemOutOnExit() {
-        String router = tb.ns("router");
-        String lan = tb.ns("lan");
-        tb.link(bed.server, List.of("192.168.101.1/24", "fd00:101::1/64"), router, List.of("192.168.101.2/24", "fd00:101::2/64"));
-        tb.link(router, List.of("192.168.201.1/24", "fd00:201::1/64"), lan, List.of("192.168.201.2/24", "fd00:201::2/64"));
-        bed.sh(router, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
-        bed.sh(bed.server, "ip", "route", "add", "192.168.201.0/24", "via", "192.168.101.2");
-        bed.sh(bed.server, "ip", "-6", "route", "add", "fd00:201::/64", "via", "fd00:101::2");
-        bed.sh(lan, "ip", "route", "add", "default", "via", "192.168.201.1");
-        bed.sh(lan, "ip", "-6", "route", "add", "default", "via", "fd00:201::1");
-        tb.hosts(lan, Map.of(VpnBed.NAME, "192.168.101.1"));
-        bed.assertPings(lan, "192.168.101.1", 1);
+        String lan = lanBehindARouter();
         String routesBefore = routes(lan);
 
         bed.startServer(bed.emptyDir("server-empty"), "-d", "--address", "10.8.0.1/24", "--address", "fd00:8::1/64");
@@ -198,6 +188,55 @@ class LifecycleIT {
         assertTrue(client.waitFor(Duration.ofSeconds(10)), "the client did not exit on SIGTERM");
         assertFalse(tb.linkExists(lan, TAP));
         assertEquals(routesBefore, routes(lan), "the routes after the client exited differ from those before it started");
+    }
+
+    /**
+     * A client LAN behind a router: the server is at 192.168.101.1 (fd00:101::1), the LAN 192.168.201.0/24 with
+     * its default routes through the router; the LAN's hosts file names the server. Returns the LAN's namespace.
+     */
+    private String lanBehindARouter() {
+        String router = tb.ns("router");
+        String lan = tb.ns("lan");
+        tb.link(bed.server, List.of("192.168.101.1/24", "fd00:101::1/64"), router, List.of("192.168.101.2/24", "fd00:101::2/64"));
+        tb.link(router, List.of("192.168.201.1/24", "fd00:201::1/64"), lan, List.of("192.168.201.2/24", "fd00:201::2/64"));
+        bed.sh(router, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
+        bed.sh(bed.server, "ip", "route", "add", "192.168.201.0/24", "via", "192.168.101.2");
+        bed.sh(bed.server, "ip", "-6", "route", "add", "fd00:201::/64", "via", "fd00:101::2");
+        bed.sh(lan, "ip", "route", "add", "default", "via", "192.168.201.1");
+        bed.sh(lan, "ip", "-6", "route", "add", "default", "via", "fd00:201::1");
+        tb.hosts(lan, Map.of(VpnBed.NAME, "192.168.101.1"));
+        bed.assertPings(lan, "192.168.101.1", 1);
+        return lan;
+    }
+
+    /**
+     * Promise: a {@code --route-all} client reconnects by itself after a network loss. Its link goes down for
+     * longer than the idle timeout, which takes the kernel's routes through it with it, the host route to the
+     * server included; when the link is back (and its default route, as a DHCP client would put it back), the
+     * host route must be there again before the reconnect, or every attempt goes into the tunnel itself.
+     */
+    @Test
+    void routeAllReconnectsAfterTheLinkWasDown() {
+        String lan = lanBehindARouter();
+        bed.startServer(bed.emptyDir("server-empty"), "-d", "--idle-timeout", "3s", "--address", "10.8.0.1/24");
+        Spawned client = bed.startClient(lan, bed.emptyDir("client-empty"), "client", "-d", "--route-all", "--idle-timeout", "3s",
+                "--address", "10.8.0.2/24", "vpn://" + VpnBed.NAME);
+        client.awaitLog(Pattern.compile("INFO routing all traffic through rqst0"), VpnBed.START);
+        bed.assertPings(lan, "10.8.0.1", 1);
+        int mark = VpnBed.mark(client);
+
+        bed.sh(lan, "ip", "link", "set", "eth0", "down");
+        VpnBed.awaitLogAfter(client, mark, Pattern.compile("connection lost"), Duration.ofSeconds(15));
+        assertFalse(routes(lan).contains("192.168.101.1 via"), "the link's routes went with it:\n" + routes(lan));
+        bed.sh(lan, "ip", "link", "set", "eth0", "up");
+        bed.sh(lan, "ip", "route", "replace", "default", "via", "192.168.201.1");
+
+        VpnBed.awaitLogAfter(client, mark, VpnBed.CONNECTED, Duration.ofSeconds(30));
+        assertTrue(bed.sh(lan, "ip", "route", "get", "192.168.101.1").contains("via 192.168.201.1 dev eth0"),
+                () -> "the server is not routed around the tunnel again:\n" + routes(lan));
+        bed.assertPings(lan, "10.8.0.1", 3);
+        client.signal("TERM");
+        assertTrue(client.waitFor(Duration.ofSeconds(10)), "the client did not exit on SIGTERM");
     }
 
     /** The IPv4 and IPv6 routes of the main table, one per line, as {@code ip route} prints them. */

@@ -111,6 +111,12 @@ final class Endpoints {
         }
 
         @Override
+        public Optional<RouteInfo> defaultRoute(InetAddress family) {
+            calls.add("defaultRoute " + Addresses.format(family));
+            return Optional.of(new RouteInfo(family, Optional.of(OLD_GATEWAY), OLD_DEVICE));
+        }
+
+        @Override
         public void close() {
             calls.add("close");
         }

@@ -65,6 +65,11 @@ class ControlStreamGarbageTest {
             }
 
             @Override
+            public Optional<RouteInfo> defaultRoute(InetAddress family) {
+                return Optional.empty();
+            }
+
+            @Override
             public void close() {}
         };
         server = new VpnServer(new VpnServer.Config(List.of(new InetSocketAddress(LOOPBACK, 0)), QUIC, "rqst-up0", 1280, List.of(), 64,
