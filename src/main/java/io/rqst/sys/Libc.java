@@ -97,6 +97,8 @@ public final class Libc {
     public static final short IFF_VNET_HDR = 0x4000;
     /** {@code IFF_MULTI_QUEUE}, linux/if_tun.h: one fd per queue. */
     public static final short IFF_MULTI_QUEUE = 0x0100;
+    /** {@code IFF_TUN_EXCL}, linux/if_tun.h: {@code TUNSETIFF} fails with EBUSY if the device exists already. */
+    public static final short IFF_TUN_EXCL = (short) 0x8000;
     /** {@code TUNSETOFFLOAD = _IOW('T', 208, unsigned int)}, linux/if_tun.h: the offloads the reader handles (argument by value). */
     public static final long TUNSETOFFLOAD = 0x400454d0L;
     /** {@code TUNSETVNETHDRSZ = _IOW('T', 216, int)}, linux/if_tun.h: the virtio_net_hdr size (argument by pointer). */

@@ -26,7 +26,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The device is not persistent: the kernel removes the interface when its file descriptor is closed,
  * by {@link #close()} or by the death of the process. {@link #open} creates it, sets the MTU, brings
  * the link up and reads its MAC address. (Should an idle persistent TAP of that name exist, made with
- * {@code ip tuntap add mode tap}, {@code open} attaches to it, and it stays after {@code close()}.)
+ * {@code ip tuntap add mode tap}, {@code open} attaches to it, and it stays after {@code close()}.) {@link #openQueues}
+ * with several queues only creates: a multi-queue TAP takes any number of readers, so attaching to an existing one
+ * would join another process's device (a second server with the same {@code --tap} took half of a running
+ * server's uplink traffic), and it is refused as in use.
  *
  * <p>Reading: the reader {@code poll}s the TAP and an eventfd (at most one second, then {@code read}
  * returns 0), then drains up to {@code count} frames with non-blocking {@code readv}s straight into the
@@ -310,7 +313,8 @@ public final class LinuxTap implements SelectableTap {
         try (Arena setup = Arena.ofConfined()) {
             MemorySegment cap = Libc.newErrnoSegment(setup);
             MemorySegment ifr = Ifreq.allocate(setup, name);
-            tap = tunFd(setup, cap, ifr, name, tapFlags(offload, multiQueue), mtu);
+            // a multi-queue TAP accepts more queues from anyone: create it, never join an existing one
+            tap = tunFd(setup, cap, ifr, name, tapFlags(offload, multiQueue) | (multiQueue ? Libc.IFF_TUN_EXCL & 0xffff : 0), mtu);
             boolean offloads = false;
             if (offload) {
                 MemorySegment size = setup.allocate(JAVA_INT);

@@ -209,6 +209,21 @@ class LinuxTapTest {
         assertNotEquals(0, run("ip", "link", "show", mq).exit(), "the last queue closed removes it");
     }
 
+    // Promise: a second set of queues never joins a running multi-queue TAP (a second server started with the same
+    // --tap took half of the first one's uplink traffic): it is refused as in use, and the first keeps its queues.
+    @Test
+    void queuesAreNotAddedToAnExistingMultiQueueTap() throws Exception {
+        String mq = "rqq" + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
+        names.add(mq);
+        List<LinuxTap> queues = LinuxTap.openQueues(mq, MTU, java.util.OptionalLong.empty(), false, 2);
+        others.addAll(queues);
+        IOException e = assertThrows(IOException.class, () -> others.addAll(LinuxTap.openQueues(mq, MTU, java.util.OptionalLong.empty(), false, 2)));
+        assertTrue(e.getMessage().contains("'" + mq + "'") && e.getMessage().contains("name is in use by another device"), e.getMessage());
+        try (var list = Files.list(Path.of("/sys/class/net", mq, "queues"))) {
+            assertEquals(List.of("rx-0", "rx-1", "tx-0", "tx-1"), list.map(q -> q.getFileName().toString()).sorted().toList());
+        }
+    }
+
     @Test
     void queuesOutOfRangeAreRefusedNamingTheCount() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
