@@ -28,11 +28,17 @@ public final class OutputFiles {
     private OutputFiles() {}
 
     /**
-     * Refuses if one of the files exists (with other content, or content not known yet), unless {@code force}.
+     * Refuses if one of the files cannot be written where it goes (its place is a directory, or its directory is a
+     * file, missing under one, or not writable), or exists (with other content, or content not known yet), unless
+     * {@code force}. Callers check before they change anything (the CA's register), so that a command that fails
+     * changes nothing.
      *
      * @throws PkiException naming the first such file
      */
     public static void check(List<Output> outputs, boolean force) throws PkiException {
+        for (Output o : outputs) {
+            checkPlace(o.path());
+        }
         if (force) {
             return;
         }
@@ -49,6 +55,26 @@ public final class OutputFiles {
      *
      * @throws PkiException if one exists and {@code force} is not given
      */
+    private static void checkPlace(Path file) throws PkiException {
+        Path path = file.toAbsolutePath().normalize();
+        if (Files.isDirectory(path)) {
+            throw new PkiException(file + ": is a directory; name a file to write");
+        }
+        Path dir = path.getParent();
+        while (dir != null && !Files.exists(dir)) {
+            dir = dir.getParent(); // made by write(), if its nearest existing ancestor lets it
+        }
+        if (dir == null) {
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new PkiException(file + ": cannot be written: " + dir + " is a file, not a directory");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new PkiException(file + ": cannot be written: directory " + dir + " is not writable (permissions, or a read-only file system)");
+        }
+    }
+
     public static void write(List<Output> outputs, boolean force) throws IOException, PkiException {
         check(outputs, force);
         for (Output o : outputs) {

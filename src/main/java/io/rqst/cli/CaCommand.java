@@ -363,11 +363,14 @@ final class CaCommand implements Runnable {
         @Override
         void execute() throws PkiException, IOException {
             CaStore ca = open();
+            if (out != null) { // before the CA's own CRL changes: a --out that cannot be written changes nothing
+                OutputFiles.check(List.of(new Output(out, null, AtomicFiles.PUBLIC)), true);
+            }
             try (CaStore.Lock _ = ca.lock()) {
                 CertificateAuthority authority = ca.unlock(passphrase.read(false), clock, random);
                 X509CRL crl = ca.refreshCrl(authority);
-                if (out != null) {
-                    AtomicFiles.write(out, Pem.encode(crl), AtomicFiles.PUBLIC);
+                if (out != null) { // a CRL is meant to be replaced: --out is overwritten
+                    OutputFiles.write(List.of(new Output(out, Pem.encode(crl).getBytes(java.nio.charset.StandardCharsets.US_ASCII), AtomicFiles.PUBLIC)), true);
                 }
                 printCrl(ca, crl);
             }

@@ -265,6 +265,24 @@ class CaCommandTest {
     }
 
     @Test
+    void anOutThatCannotBeWrittenChangesNothing() throws Exception {
+        initCa();
+        Path file = Files.writeString(tmp.resolve("afile"), "x");
+        String before = Trees.fingerprint(ca);
+        assertRefused(signing("issue", "client", "--name", "erin", "--out", file.toString()),
+                file.resolve("client.key") + ": cannot be written: " + file + " is a file, not a directory");
+        assertRefused(signing("crl", "--out", file.resolve("crl.pem").toString()), "is a file, not a directory");
+        Path dir = Files.createDirectories(tmp.resolve("adir"));
+        assertRefused(signing("crl", "--out", dir.toString()), dir + ": is a directory; name a file to write");
+        assertEquals(before, Trees.fingerprint(ca), "a refused command issued nothing and made no new CRL");
+        assertFalse(signing("list").out().contains("erin"));
+        // a --out whose directories do not exist yet is made
+        Path deep = tmp.resolve("new/dir/crl.pem");
+        assertOk(signing("crl", "--out", deep.toString()));
+        assertTrue(Files.readString(deep).startsWith("-----BEGIN X509 CRL-----"));
+    }
+
+    @Test
     void badOptionValuesAreNamed() throws Exception {
         initCa();
         String before = Trees.fingerprint(ca);
