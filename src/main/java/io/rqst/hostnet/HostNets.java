@@ -56,7 +56,28 @@ public final class HostNets {
         return new IpHostNet(file, runner);
     }
 
+    /**
+     * The commands in a state file run as this user (root): the file must be this user's own and writable by no
+     * one else, as rqst writes it (0600), or anyone who could write it (a state directory open to all, say) could
+     * make the next start run commands.
+     */
+    private static void checkTrusted(Path file) throws IOException, HostNetException {
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new HostNetException("host network state file " + file + " is not a regular file: refusing to read it;"
+                    + " remove it, or use another --state-dir");
+        }
+        int owner = (Integer) Files.getAttribute(file, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self/"), "unix:uid");
+        int mode = (Integer) Files.getAttribute(file, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (owner != self || (mode & 0022) != 0) {
+            throw new HostNetException("host network state file " + file + " is " + (owner != self ? "owned by uid " + owner
+                    + ", not this user (uid " + self + ")" : "writable by others (mode " + Integer.toOctalString(mode & 0777) + ")")
+                    + ": refusing to run the commands in it; check it, remove it, or use another --state-dir");
+        }
+    }
+
     private static void recover(Path file, CommandRunner runner) throws IOException, HostNetException {
+        checkTrusted(file);
         StateFile.Contents leftover;
         try {
             leftover = StateFile.read(file);

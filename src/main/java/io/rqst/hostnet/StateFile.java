@@ -143,9 +143,44 @@ final class StateFile {
                 throw new InvalidException(where + ".undo runs '" + undo.getFirst() + "', expected one of "
                         + UNDO_PROGRAMS);
             }
+            if (!isUndoWeWrite(undo)) {
+                throw new InvalidException(where + ".undo is not a command rqst writes (ip [-6] addr del ... or ip [-6] route"
+                        + " del ...): " + String.join(" ", undo));
+            }
             changes.add(new Change(applied, undo));
         }
         return new Contents(pid.asLong(), processStart, changes);
+    }
+
+    /**
+     * Whether {@code undo} has the shape of what {@link IpHostNet} records: {@code ip [-6] addr del ADDRESS/LEN dev DEV}
+     * or {@code ip [-6] route del PREFIX [via GATEWAY] dev DEV}. Only {@code ip} may run, and not every {@code ip}:
+     * {@code ip netns exec} and {@code ip -batch} run anything, and {@code ip link del} takes away a link that is
+     * not ours. (The file is also refused unless this user owns it: {@link HostNets}.)
+     */
+    static boolean isUndoWeWrite(List<String> undo) {
+        int i = 1;
+        if (i < undo.size() && undo.get(i).equals("-6")) {
+            i++;
+        }
+        if (i + 1 >= undo.size() || !List.of("addr", "route").contains(undo.get(i)) || !undo.get(i + 1).equals("del")) {
+            return false;
+        }
+        List<String> rest = undo.subList(i + 2, undo.size());
+        boolean via = rest.size() == 5 && rest.get(1).equals("via") && undo.get(i).equals("route");
+        if (!(rest.size() == 3 || via) || !rest.get(rest.size() - 2).equals("dev")) {
+            return false;
+        }
+        String device = rest.getLast();
+        if (device.isEmpty() || device.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+            return false;
+        }
+        try {
+            Cidr.parse("undo", rest.getFirst());
+        } catch (HostNetException e) {
+            return false;
+        }
+        return !via || Cidr.parseAddress(rest.get(2)).isPresent();
     }
 
     private static List<String> argv(JsonNode node, String where) throws InvalidException {

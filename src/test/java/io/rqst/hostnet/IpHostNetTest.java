@@ -280,6 +280,15 @@ class IpHostNetTest {
         "{ \"format\": \"rqst-hostnet-state\", \"version\": 1, \"pid\": 7, \"changes\": ["
                 + " { \"applied\": [\"ip\", \"addr\"], \"undo\": [\"ip\", \"addr\", \"del\", \"10.8.0.2/24\", \"dev\", \"rqst0\"] },"
                 + " { \"applied\": [\"ip\"], \"undo\": [\"sh\", \"-c\", \"rm -rf /\"] } ] }",
+        // ip, but not an undo rqst writes: ip netns exec and ip -batch run anything, ip link del takes a link away
+        "{ \"format\": \"rqst-hostnet-state\", \"version\": 1, \"pid\": 7, \"changes\": ["
+                + " { \"applied\": [\"ip\"], \"undo\": [\"ip\", \"netns\", \"exec\", \"x\", \"touch\", \"/tmp/p\"] } ] }",
+        "{ \"format\": \"rqst-hostnet-state\", \"version\": 1, \"pid\": 7, \"changes\": ["
+                + " { \"applied\": [\"ip\"], \"undo\": [\"ip\", \"-batch\", \"/tmp/cmds\"] } ] }",
+        "{ \"format\": \"rqst-hostnet-state\", \"version\": 1, \"pid\": 7, \"changes\": ["
+                + " { \"applied\": [\"ip\"], \"undo\": [\"ip\", \"link\", \"del\", \"eth0\"] } ] }",
+        "{ \"format\": \"rqst-hostnet-state\", \"version\": 1, \"pid\": 7, \"changes\": ["
+                + " { \"applied\": [\"ip\"], \"undo\": [\"ip\", \"route\", \"del\", \"all\", \"dev\", \"eth0\"] } ] }",
     })
     void aCorruptStateFileIsMovedAsideWithAWarningAndNothingInItRuns(String content) throws Exception {
         Files.createDirectories(stateFile().getParent());
@@ -305,6 +314,19 @@ class IpHostNetTest {
         assertEquals(1, warnings.size(), warnings.toString());
         assertTrue(warnings.getFirst().contains("host network state file " + stateFile() + " is not valid ("), warnings.getFirst());
         assertTrue(warnings.getFirst().contains("moved it to " + aside.getFirst()), warnings.getFirst());
+    }
+
+    @Test
+    void aStateFileOthersCanWriteIsRefusedAndNothingInItRuns() throws Exception {
+        Files.createDirectories(stateFile().getParent());
+        Files.writeString(stateFile(), "{ \"format\": \"rqst-hostnet-state\", \"version\": 1, \"pid\": 7, \"changes\": ["
+                + " { \"applied\": [\"ip\", \"addr\"], \"undo\": [\"ip\", \"addr\", \"del\", \"10.8.0.2/24\", \"dev\", \"rqst0\"] } ] }");
+        Files.setPosixFilePermissions(stateFile(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        HostNetException e = assertThrows(HostNetException.class, this::open);
+        assertEquals("host network state file " + stateFile() + " is writable by others (mode 666): refusing to run the commands"
+                + " in it; check it, remove it, or use another --state-dir", e.getMessage());
+        assertEquals(List.of(), ip.commands(), "nothing from it was run");
+        assertTrue(Files.exists(stateFile()), "it is left for the user to look at");
     }
 
     @Test
