@@ -228,7 +228,11 @@ public final class VpnClient implements AutoCloseable {
             Connection c = session.connection();
             boolean freshTap = tap == null;
             if (freshTap) {
-                openTap(accept, c.maxDatagramSize());
+                try {
+                    openTap(accept, c.maxDatagramSize());
+                } catch (ClientFailure e) {
+                    throw goodbye(c, e); // or the server keeps the session until its idle timeout
+                }
             } else if (accept.mtu() < tap.mtu()) {
                 LOG.warn("the server now offers mtu {} but {} keeps mtu {}; larger frames are counted and dropped",
                         accept.mtu(), tap.name(), tap.mtu());
@@ -244,7 +248,11 @@ public final class VpnClient implements AutoCloseable {
             }
             session.startCarrying();
             if (freshTap) {
-                configureTap(accept);
+                try {
+                    configureTap(accept);
+                } catch (ClientFailure e) {
+                    throw goodbye(c, e);
+                }
             }
             if (config.routeAll()) {
                 routeServerAround(connectedTo, false);
@@ -459,6 +467,13 @@ public final class VpnClient implements AutoCloseable {
     }
 
     /** Keeps the server itself reachable through the current (pre-tunnel) route. */
+    /** Tells the server this client is leaving (it failed after the accept), and returns {@code why} to throw. */
+    private ClientFailure goodbye(Connection c, ClientFailure why) {
+        current = null;
+        c.executor().execute(() -> c.close(AppErrors.NO_ERROR, "client failed: " + why.getMessage()));
+        return why;
+    }
+
     /**
      * Keeps {@code server} reachable outside the tunnel under {@code --route-all}'s routes: a host route through
      * the way the host reaches it now. {@code verify}: look again even if it was routed (before a reconnect, when

@@ -73,7 +73,11 @@ final class Endpoints {
         /** Ignores the requested MAC: clients in one JVM share a namespace, so their stable MACs would be equal. */
         @Override
         public TapDevice open(String name, int mtu, java.util.OptionalLong mac) throws IOException {
-            onOpen.accept(name);
+            try {
+                onOpen.accept(name);
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause(); // a hook's way to make the open fail (a TAP name in use, say)
+            }
             MemoryTap t = new MemoryTap(name, mtu, firstMac + next.getAndIncrement(), MemoryTap.DEFAULT_QUEUE_CAPACITY);
             opened.add(t);
             return t;

@@ -530,6 +530,34 @@ class TwoEndpointsTest {
         }
     }
 
+    // Promise: a client that fails after the server accepted it (its TAP cannot be made) says goodbye with the reason:
+    // the server closes the session at once and logs why, instead of keeping it (and sending it frames) until an idle
+    // timeout, as a client process did whose goodbye was lost in its shutdown.
+    @Test
+    void aClientThatFailsAfterTheAcceptClosesItsSession() throws Exception {
+        StderrTap log = new StderrTap();
+        cleanup.add(log);
+        Server s = new Server(0);
+        cleanup.add(s);
+        int port = s.server.boundAddresses().getFirst().getPort();
+        Client c = new Client(clientConfig(port, "rqst-f", List.of(), false, false), MAC_C + 0x300, name -> {
+            try {
+                poll(() -> !s.server.hub().sessions().isEmpty(), Duration.ofSeconds(5), "the server has no session");
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            throw new java.io.UncheckedIOException(new java.io.IOException("cannot create TAP 'rqst-f': name is in use by another device"));
+        });
+        cleanup.add(c);
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> c.done.get(10, TimeUnit.SECONDS));
+        assertEquals("cannot create TAP 'rqst-f': name is in use by another device",
+                assertInstanceOf(VpnClient.ClientFailure.class, e.getCause()).getMessage());
+        poll(() -> s.server.hub().sessions().isEmpty(), Duration.ofSeconds(3), "the server still holds the failed client's session");
+        // and the server's log says why it left
+        poll(() -> log.lines().stream().anyMatch(l -> l.contains(" closed: peer closed: no_error \"client failed: cannot create TAP 'rqst-f'")),
+                Duration.ofSeconds(3), "the server did not log why the client left");
+    }
+
     // Promise: a server that completes the QUIC handshake but never answers the hello gets no TAP: run()
     // fails, naming the missing answer and --rqst-compat, and nothing was set up on the host.
     @Test
