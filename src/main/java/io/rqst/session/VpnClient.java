@@ -231,7 +231,7 @@ public final class VpnClient implements AutoCloseable {
                 try {
                     openTap(accept, c.maxDatagramSize());
                 } catch (ClientFailure e) {
-                    throw goodbye(c, e); // or the server keeps the session until its idle timeout
+                    throw goodbye(session, e); // or the server keeps the session until its idle timeout
                 }
             } else if (accept.mtu() < tap.mtu()) {
                 LOG.warn("the server now offers mtu {} but {} keeps mtu {}; larger frames are counted and dropped",
@@ -251,7 +251,7 @@ public final class VpnClient implements AutoCloseable {
                 try {
                     configureTap(accept);
                 } catch (ClientFailure e) {
-                    throw goodbye(c, e);
+                    throw goodbye(session, e);
                 }
             }
             if (config.routeAll()) {
@@ -467,12 +467,26 @@ public final class VpnClient implements AutoCloseable {
     }
 
     /** Keeps the server itself reachable through the current (pre-tunnel) route. */
-    /** Tells the server this client is leaving (it failed after the accept), and returns {@code why} to throw. */
-    private ClientFailure goodbye(Connection c, ClientFailure why) {
+    /**
+     * Tells the server this client is leaving (it failed after the accept) and waits a moment for the close to
+     * leave: the shutdown that follows closes the sockets, after which nothing is sent. Returns {@code why}.
+     */
+    private ClientFailure goodbye(ClientSession session, ClientFailure why) {
         current = null;
+        Connection c = session.connection();
         c.executor().execute(() -> c.close(AppErrors.NO_ERROR, "client failed: " + why.getMessage()));
+        try {
+            session.closed.get(GOODBYE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // leave anyway: the server's idle timeout ends the session
+        }
         return why;
     }
+
+    /** How long a failing client waits for its goodbye to leave. */
+    private static final Duration GOODBYE_WAIT = Duration.ofSeconds(1);
 
     /**
      * Keeps {@code server} reachable outside the tunnel under {@code --route-all}'s routes: a host route through
