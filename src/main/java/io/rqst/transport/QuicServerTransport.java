@@ -106,10 +106,23 @@ public final class QuicServerTransport implements AutoCloseable {
         }
     }
 
-    private static IOException inUse(InetSocketAddress a, Exception e) {
-        String why = e instanceof BindException || String.valueOf(e.getMessage()).contains("in use")
-                ? "address already in use (is another server running?)" : String.valueOf(e.getMessage());
-        return new IOException("cannot listen on " + format(a) + ": " + why, e);
+    static IOException inUse(InetSocketAddress a, Exception e) {
+        return new IOException("cannot listen on " + format(a) + ": " + bindProblem(e), e);
+    }
+
+    /** Why a bind failed, for the user: the kernel's errno as the message names it (EADDRINUSE, EADDRNOTAVAIL, EACCES). */
+    static String bindProblem(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Cannot assign requested address")) {
+            return "no such address on this host (check --listen against 'ip address')";
+        }
+        if (m.contains("Permission denied")) {
+            return "permission denied (a port below 1024 needs root or CAP_NET_BIND_SERVICE)";
+        }
+        if (m.contains("in use") || (e instanceof BindException && !m.contains("failed:"))) {
+            return "address already in use (is another server running?)";
+        }
+        return m;
     }
 
     /**

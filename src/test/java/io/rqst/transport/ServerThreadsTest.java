@@ -58,8 +58,12 @@ class ServerThreadsTest {
 
     /** A server that echoes every DATAGRAM back on its connection. */
     private QuicServerTransport bind(int port, int loops) throws IOException {
+        return bind(new InetSocketAddress(LOOPBACK, port), loops);
+    }
+
+    private QuicServerTransport bind(InetSocketAddress address, int loops) throws IOException {
         Tls tls = Tls.server(SelfSigned.generate("srv"), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
-        return QuicServerTransport.bind(QuicSettings.defaults(), tls, List.of(new InetSocketAddress(LOOPBACK, port)), serverGroup,
+        return QuicServerTransport.bind(QuicSettings.defaults(), tls, List.of(address), serverGroup,
                 loops, new QuicServerTransport.Acceptor() {
                     @Override
                     public ConnectionListener accept(Connection c) {
@@ -182,6 +186,15 @@ class ServerThreadsTest {
             assertEquals(relay.backPort(), serverSide.remoteAddress().getPort(), "the server answers the client's latest port");
         }
         assertTrue(landedOnOther, "some new port's packets went to the other socket");
+    }
+
+    // Promise: a --listen address this host does not have is named as such, not as "in use" (EADDRNOTAVAIL).
+    @Test
+    void anAddressNotOnThisHostIsNamedAsSuch() throws Exception {
+        InetSocketAddress absent = new InetSocketAddress(java.net.InetAddress.ofLiteral("192.0.2.77"), 0); // TEST-NET-1
+        IOException e = assertThrows(IOException.class, () -> bind(absent, 1));
+        assertEquals("cannot listen on " + QuicServerTransport.format(absent)
+                + ": no such address on this host (check --listen against 'ip address')", e.getMessage());
     }
 
     // Promise: an address in use is refused with one error naming it, as with one socket, although the sockets of
