@@ -127,6 +127,11 @@ final class ClientCommand implements Callable<Integer> {
         }
         ServerCommand.checkTapName(tap);
         List<Cidr> cidrs = ServerCommand.parseCidrs(addresses);
+        if (routeAll && cidrs.isEmpty()) {
+            // the routes go through a gateway in the tunnel, which the kernel refuses without an address beside it
+            throw new Main.UsageError("--route-all needs --address: its routes go through the server's address in the tunnel,"
+                    + " which needs an address of the TAP in that subnet (with DHCP, add the routes yourself after dhclient)");
+        }
         List<InetAddress> gws = new ArrayList<>();
         for (String g : gateways) {
             try {
@@ -134,6 +139,9 @@ final class ClientCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new Main.UsageError("--gateway: " + e.getMessage());
             }
+        }
+        if (!gws.isEmpty() && !routeAll) {
+            throw new Main.UsageError("--gateway is for --route-all, which is not given");
         }
         boolean certGiven = cert != null || key != null;
         Credentials.Client credentials = fromBundle.isPresent() ? Credentials.client(common, fromBundle.get(), server.tlsName(), crl)

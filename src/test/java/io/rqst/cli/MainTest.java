@@ -222,6 +222,10 @@ class MainTest {
         assertUsageError(run(withStateDir("server", "-d", "--listen", "localhost")), "--listen: 'localhost' is not an IP address");
         assertUsageError(run(withStateDir("client", "-d", "--gateway", "gw.example", "vpn://192.0.2.1")),
                 "--gateway: 'gw.example' is not an IP address");
+        // --route-all's routes need an address in the tunnel; --gateway alone would be ignored
+        assertUsageError(run(withStateDir("client", "-d", "--route-all", "vpn://192.0.2.1")), "--route-all needs --address");
+        assertUsageError(run(withStateDir("client", "-d", "--gateway", "10.8.0.1", "--address", "10.8.0.2/24", "vpn://192.0.2.1")),
+                "--gateway is for --route-all, which is not given");
     }
 
     // Promise: a TAP name the kernel would refuse is named before anything is set up (no connection, no half-made server).
