@@ -466,7 +466,6 @@ public final class VpnClient implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Keeps the server itself reachable through the current (pre-tunnel) route. */
     /**
      * Tells the server this client is leaving (it failed after the accept) and waits a moment for the close to
      * leave: the shutdown that follows closes the sockets, after which nothing is sent. Returns {@code why}.
@@ -508,9 +507,10 @@ public final class VpnClient implements AutoCloseable {
                 if (!fullTunnel) {
                     return; // the server is reached through the tunnel's own subnet: nothing to route around
                 }
-                // Our host route is gone (or this address is new): the link it used went down (the kernel removes its routes) or the host
-                // moved to another network. Under the tunnel's /1 routes only the default route still says where
-                // the way out is now; without the host route every reconnect would go into the tunnel itself.
+                // Our host route is gone (or this address is new): the link it used went down (the kernel removes
+                // its routes) or the host moved to another network. Under the tunnel's /1 routes only the default
+                // route still says where the way out is now; without the host route every reconnect would go into
+                // the tunnel itself.
                 Optional<HostNet.RouteInfo> out = hostNet.defaultRoute(server);
                 if (out.isEmpty() || out.get().device().equals(tap.name())) {
                     LOG.warn("no way to the server {} outside the tunnel now (no default route); trying again at the next attempt",
