@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Appends TLS secrets in the NSS key log format to the file named by {@code SSLKEYLOGFILE}, so that
- * Wireshark can decrypt captured QUIC (as RQST does). The file is created 0600: it holds keys.
+ * Wireshark can decrypt captured QUIC (as RQST does). The file is created 0600, and an existing one that others may
+ * read or write is made 0600: it holds keys.
  */
 public final class KeyLogFile implements BoringSSLKeylog, AutoCloseable {
     /** The environment variable browsers, curl and RQST read. */
@@ -44,6 +45,12 @@ public final class KeyLogFile implements BoringSSLKeylog, AutoCloseable {
         try {
             if (!Files.exists(path)) {
                 Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } else if (Files.isRegularFile(path) && !Files.getPosixFilePermissions(path).equals(PosixFilePermissions.fromString("rw-------"))
+                    && Files.getPosixFilePermissions(path).stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+                // it will hold keys: others who can read it could decrypt the traffic
+                LOG.warn("{} ({}) was readable or writable by others ({}); made it 0600", path, ENV,
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
             }
             OutputStream out = Files.newOutputStream(path, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
             LOG.warn("writing TLS secrets to {} ({}): anyone who can read it can decrypt this traffic", path, ENV);

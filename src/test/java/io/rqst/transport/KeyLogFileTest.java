@@ -115,6 +115,17 @@ class KeyLogFileTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(clientFile)), "still 0600 after writing");
     }
 
+    /** Promise: an existing key log file that others may read is made 0600 before any secret goes into it; its lines stay. */
+    @Test
+    void anExistingFileOthersCanReadIsMadePrivate() throws Exception {
+        Path shared = Files.writeString(dir.resolve("shared-keys"), "CLIENT_RANDOM earlier line\n");
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r--r--"));
+        try (KeyLogFile log = KeyLogFile.open(shared)) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)));
+        }
+        assertEquals("CLIENT_RANDOM earlier line\n", Files.readString(shared), "appended to, not replaced");
+    }
+
     /** Promise: a key log file that cannot be created is an error naming the file and {@code SSLKEYLOGFILE}, in one line. */
     @Test
     void aFileThatCannotBeCreatedIsAnErrorNamingIt() {
