@@ -62,6 +62,7 @@ final class Credentials {
                 require(key, "--key");
                 List<X509Certificate> ca = Pem.readCertificates(o.ca);
                 id = Identity.load(key, cert);
+                checkServerIdentity(id, cert, key);
                 Optional<Path> crlFile = crlFile(o.ca, crlOption);
                 if (crlFile.isPresent()) {
                     crl = Optional.of(CrlWatcher.open(crlFile.get(), ca, Clock.systemUTC()));
@@ -74,6 +75,33 @@ final class Credentials {
                     verifier, crl);
         } catch (PkiException | IOException e) {
             throw new Main.UsageError(e.getMessage());
+        }
+    }
+
+    /** TLS key types this TLS stack signs handshakes with (BoringSSL through Netty: an Ed25519 key fails every one). */
+    private static final java.util.Set<String> SERVER_KEY_TYPES = java.util.Set.of("RSA", "EC");
+    private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+    private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
+
+    /**
+     * Refuses at start a server identity every client would refuse at its handshake: a certificate whose extended key
+     * usage does not allow serverAuth (a client certificate), or a key type the TLS stack cannot sign with.
+     */
+    static void checkServerIdentity(Identity id, Path cert, Path key) throws PkiException {
+        String type = id.key().getAlgorithm();
+        if (!SERVER_KEY_TYPES.contains(type)) {
+            throw new PkiException(key + ": its key type is " + type + "; the server's TLS signs with RSA or EC (P-256, P-384) keys");
+        }
+        X509Certificate leaf = id.chain().getFirst();
+        List<String> eku;
+        try {
+            eku = leaf.getExtendedKeyUsage();
+        } catch (java.security.cert.CertificateParsingException e) {
+            throw new PkiException(cert + ": its extended key usage cannot be read: " + e.getMessage());
+        }
+        if (eku != null && !eku.contains(SERVER_AUTH) && !eku.contains(ANY_EXTENDED_KEY_USAGE)) {
+            throw new PkiException(cert + ": \"" + leaf.getSubjectX500Principal().getName() + "\" is not a server certificate (its"
+                    + " extended key usage does not include serverAuth): clients refuse it; issue one with rqst ca issue server");
         }
     }
 

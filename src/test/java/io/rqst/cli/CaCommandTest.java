@@ -349,6 +349,36 @@ class CaCommandTest {
                 otherCa.resolve("crl.pem") + ": is issued by \"CN=Other CA\", not by our CA \"CN=Test CA\"");
     }
 
+    // Promise: a server started with a certificate or key that every client's handshake would refuse says so at start
+    // (exit 2), instead of running and failing each client: a client certificate, an Ed25519 key.
+    @Test
+    void theServerRefusesAnIdentityNoClientWouldAccept() throws Exception {
+        initCa();
+        Path cli = tmp.resolve("cli");
+        assertOk(signing("issue", "client", "--name", "alice", "--out", cli.toString()));
+        String state = "--state-dir=" + tmp.resolve("state");
+        MainTest.assertUsageError(MainTest.run("server", state, "--ca", cli.resolve("ca.crt").toString(), "--cert",
+                cli.resolve("client.crt").toString(), "--key", cli.resolve("client.key").toString()),
+                cli.resolve("client.crt") + ": \"CN=alice\" is not a server certificate (its extended key usage does not include"
+                        + " serverAuth): clients refuse it; issue one with rqst ca issue server");
+        // an EC server identity is fine
+        Path ecCa = tmp.resolve("ec");
+        assertOk(MainTest.run("ca", "init", "--ec", "--name", "EC CA", "--dir", ecCa.toString(), "--passphrase-file", pass.toString()));
+        Path srv = tmp.resolve("ecsrv");
+        assertOk(MainTest.run("ca", "issue", "server", "--name", "rqst.example.com", "--dir", ecCa.toString(), "--out", srv.toString(),
+                "--passphrase-file", pass.toString()));
+        Credentials.checkServerIdentity(io.rqst.pki.Identity.load(srv.resolve("server.key"), srv.resolve("server.crt")),
+                srv.resolve("server.crt"), srv.resolve("server.key"));
+        // Ed25519, made by openssl
+        Path ed = tmp.resolve("ed.key");
+        Path edCrt = tmp.resolve("ed.crt");
+        Process p = new ProcessBuilder("sh", "-c", "openssl genpkey -algorithm ed25519 -out " + ed + " && openssl req -x509 -key " + ed
+                + " -out " + edCrt + " -subj /CN=rqst.example.com -days 2").redirectErrorStream(true).start();
+        assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
+        MainTest.assertUsageError(MainTest.run("server", state, "--ca", edCrt.toString(), "--cert", edCrt.toString(), "--key", ed.toString()),
+                ed + ": its key type is ");
+    }
+
     @Test
     void helpTextsExist() {
         for (String sub : List.of("init", "issue", "list", "revoke", "crl", "export", "bundle")) {
