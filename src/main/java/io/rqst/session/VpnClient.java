@@ -231,7 +231,8 @@ public final class VpnClient implements AutoCloseable {
                 try {
                     openTap(accept, c.maxDatagramSize());
                 } catch (ClientFailure e) {
-                    throw goodbye(session, e); // or the server keeps the session until its idle timeout
+                    goodbye(session, "client failed: " + e.getMessage()); // or the server keeps the session until its idle timeout
+                    throw e;
                 }
             } else if (accept.mtu() < tap.mtu()) {
                 LOG.warn("the server now offers mtu {} but {} keeps mtu {}; larger frames are counted and dropped",
@@ -242,8 +243,7 @@ public final class VpnClient implements AutoCloseable {
             current = session; // before the check: a recheck from now on sees this session, one before it the new CRL
             Optional<String> refused = judge(c);
             if (refused.isPresent()) {
-                current = null;
-                c.executor().execute(() -> c.close(AppErrors.NO_ERROR, SERVER_REFUSED));
+                goodbye(session, SERVER_REFUSED);
                 throw new ClientFailure("refusing the server: " + refused.get());
             }
             session.startCarrying();
@@ -251,7 +251,8 @@ public final class VpnClient implements AutoCloseable {
                 try {
                     configureTap(accept);
                 } catch (ClientFailure e) {
-                    throw goodbye(session, e);
+                    goodbye(session, "client failed: " + e.getMessage());
+                    throw e;
                 }
             }
             if (config.routeAll()) {
@@ -467,13 +468,14 @@ public final class VpnClient implements AutoCloseable {
     }
 
     /**
-     * Tells the server this client is leaving (it failed after the accept) and waits a moment for the close to
-     * leave: the shutdown that follows closes the sockets, after which nothing is sent. Returns {@code why}.
+     * Tells the server this client is leaving, with {@code reason} (it failed, or refuses the server, after the accept),
+     * and waits a moment for the close to leave: the shutdown that follows closes the sockets, after which nothing is
+     * sent and the server would keep the session until its idle timeout.
      */
-    private ClientFailure goodbye(ClientSession session, ClientFailure why) {
+    private void goodbye(ClientSession session, String reason) {
         current = null;
         Connection c = session.connection();
-        c.executor().execute(() -> c.close(AppErrors.NO_ERROR, "client failed: " + why.getMessage()));
+        c.executor().execute(() -> c.close(AppErrors.NO_ERROR, reason));
         try {
             session.closed.get(GOODBYE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -481,7 +483,6 @@ public final class VpnClient implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             // leave anyway: the server's idle timeout ends the session
         }
-        return why;
     }
 
     /** How long a failing client waits for its goodbye to leave. */
