@@ -339,12 +339,19 @@ public final class Pem {
         if (Files.isDirectory(file)) {
             throw new PkiException(file + ": is a directory, not a file");
         }
-        try {
-            return Files.readAllBytes(file);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(MAX_FILE + 1); // a device such as /dev/zero never ends
+            if (bytes.length > MAX_FILE) {
+                throw new PkiException(file + ": longer than " + (MAX_FILE >> 10) + " KiB, not a key, certificate or CRL file");
+            }
+            return bytes;
         } catch (IOException e) {
             throw readFailure(file, e);
         }
     }
+
+    /** The longest file {@link #read} takes: far above any key, certificate chain or CRL a VPN's CA makes. */
+    public static final int MAX_FILE = 16 << 20;
 
     /** The one-line reason for a failed read of {@code file}: missing, permission denied, or the system's words. */
     static PkiException readFailure(Path file, IOException e) {

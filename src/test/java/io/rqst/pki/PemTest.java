@@ -183,6 +183,9 @@ class PemTest {
         assertEquals(missing + ": no such file", message(() -> Pem.readPrivateKey(missing)));
         assertEquals(missing + ": no such file", message(() -> Pem.readCertificates(missing)));
         assertEquals(tmp + ": is a directory, not a file", message(() -> Pem.readPrivateKey(tmp)));
+        // a device that never ends (it used to hang the start)
+        Path zero = Path.of("/dev/zero");
+        assertEquals(zero + ": longer than 16384 KiB, not a key, certificate or CRL file", message(() -> Pem.readPrivateKey(zero)));
     }
 
     @Test
