@@ -135,18 +135,19 @@ final class IpHostNet implements HostNet {
      * metric) first; an empty list (or nothing) when there is none.
      */
     static Optional<RouteInfo> parseDefaultRoute(InetAddress any, String json) throws HostNetException {
+        String what = "unexpected answer from ip route show default: ";
         JsonNode root;
         try {
             root = json.isBlank() ? null : JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new HostNetException("unexpected answer from ip route show default: not JSON (" + e.getOriginalMessage() + ")");
+            throw new HostNetException(what + "not JSON (" + e.getOriginalMessage() + ")");
         }
         if (root == null || !root.isArray() || root.isEmpty()) {
             return Optional.empty();
         }
         for (JsonNode route : root) {
             if (route.isObject() && !DROPPING_ROUTE_TYPES.contains(route.path("type").asText("")) && !route.path("dev").asText("").isEmpty()) {
-                return parseRouteGet(any, "[" + route + "]");
+                return Optional.of(routeInfo(any, route, what));
             }
         }
         return Optional.empty();
@@ -168,10 +169,14 @@ final class IpHostNet implements HostNet {
         if (DROPPING_ROUTE_TYPES.contains(route.path("type").asText(""))) {
             return Optional.empty();
         }
-        String dev = route.path("dev").asText("");
-        if (dev.isEmpty()) {
+        if (route.path("dev").asText("").isEmpty()) {
             throw new HostNetException(what + "no \"dev\" in " + oneLine(json));
         }
+        return Optional.of(routeInfo(destination, route, what));
+    }
+
+    /** A route object of {@code ip -j} (with a "dev") as a {@link RouteInfo} to {@code destination}. */
+    private static RouteInfo routeInfo(InetAddress destination, JsonNode route, String what) throws HostNetException {
         // "gateway" for a gateway of the route's own family; "via" {family, host} for another (RFC 5549).
         String gatewayText = route.hasNonNull("gateway") ? route.get("gateway").asText()
                 : route.path("via").path("host").asText("");
@@ -182,7 +187,7 @@ final class IpHostNet implements HostNet {
             gateway = Optional.of(Cidr.parseAddress(bare).orElseThrow(
                     () -> new HostNetException(what + "gateway '" + gatewayText + "' is not an address")));
         }
-        return Optional.of(new RouteInfo(destination, gateway, dev));
+        return new RouteInfo(destination, gateway, route.path("dev").asText(""));
     }
 
     @Override

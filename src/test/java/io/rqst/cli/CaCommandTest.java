@@ -334,11 +334,7 @@ class CaCommandTest {
         initCa();
         Path srv = tmp.resolve("srv");
         assertOk(signing("issue", "server", "--name", "rqst.example.com", "--out", srv.toString()));
-        String state = "--state-dir=" + tmp.resolve("state");
-        String[] files = {"--ca", srv.resolve("ca.crt").toString(), "--cert", srv.resolve("server.crt").toString(),
-                "--key", srv.resolve("server.key").toString()};
-        List<String> args = new ArrayList<>(List.of("server", state));
-        args.addAll(List.of(files));
+        List<String> args = serverWith(srv, "server");
         args.addAll(List.of("--crl", tmp.resolve("nope.pem").toString()));
         MainTest.assertUsageError(MainTest.run(args.toArray(String[]::new)), tmp.resolve("nope.pem") + ": no such file (--crl)");
 
@@ -349,6 +345,12 @@ class CaCommandTest {
                 otherCa.resolve("crl.pem") + ": is issued by \"CN=Other CA\", not by our CA \"CN=Test CA\"");
     }
 
+    /** {@code rqst server} with a state dir under tmp and {@code dir}'s ca.crt, KIND.crt and KIND.key as its files. */
+    private List<String> serverWith(Path dir, String kind) {
+        return new ArrayList<>(List.of("server", "--state-dir=" + tmp.resolve("state"), "--ca", dir.resolve("ca.crt").toString(),
+                "--cert", dir.resolve(kind + ".crt").toString(), "--key", dir.resolve(kind + ".key").toString()));
+    }
+
     // Promise: a server started with a certificate or key that every client's handshake would refuse says so at start
     // (exit 2), instead of running and failing each client: a client certificate, an Ed25519 key.
     @Test
@@ -357,8 +359,7 @@ class CaCommandTest {
         Path cli = tmp.resolve("cli");
         assertOk(signing("issue", "client", "--name", "alice", "--out", cli.toString()));
         String state = "--state-dir=" + tmp.resolve("state");
-        MainTest.assertUsageError(MainTest.run("server", state, "--ca", cli.resolve("ca.crt").toString(), "--cert",
-                cli.resolve("client.crt").toString(), "--key", cli.resolve("client.key").toString()),
+        MainTest.assertUsageError(MainTest.run(serverWith(cli, "client").toArray(String[]::new)),
                 cli.resolve("client.crt") + ": \"CN=alice\" is not a server certificate (its extended key usage does not include"
                         + " serverAuth): clients refuse it; issue one with rqst ca issue server");
         // an EC server identity is fine
