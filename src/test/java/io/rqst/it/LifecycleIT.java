@@ -61,6 +61,28 @@ class LifecycleIT {
     }
 
     /**
+     * Promise: a client process that fails after the server accepted it (here: its TAP name is taken by another
+     * client) exits 1 with one line saying why, and its goodbye reaches the server before the process is gone: the
+     * server closes that session at once with the client's reason, not at its idle timeout (30 s by default), and
+     * the first client keeps working.
+     */
+    @Test
+    void aClientFailingAfterTheAcceptTellsTheServerWhy() {
+        Site a = bed.site("a");
+        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--address", "10.8.0.1/24");
+        bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24", "vpn://" + VpnBed.NAME);
+        int mark = VpnBed.mark(server);
+
+        Spawned second = bed.client(a.ns(), bed.emptyDir("second-empty"), "second", "-d", "--address", "10.8.0.3/24", "vpn://" + VpnBed.NAME);
+        assertTrue(second.waitFor(VpnBed.START), "the second client still runs");
+        assertEquals(java.util.OptionalInt.of(1), second.exitCode(), second.logTail());
+        assertTrue(second.log().contains("rqst: cannot create TAP 'rqst0': name is in use by another device"), second.logTail());
+        VpnBed.awaitLogAfter(server, mark, Pattern.compile("session \\w+ closed: peer closed: no_error \"client failed: cannot create TAP 'rqst0'"),
+                Duration.ofSeconds(5));
+        bed.assertPings(a.ns(), "10.8.0.1", 2);
+    }
+
+    /**
      * Promise: a client that dies without a word ({@code kill -9}) frees its server session within the
      * idle timeout (6 s here), and takes its TAP with it.
      */
