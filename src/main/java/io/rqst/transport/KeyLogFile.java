@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Appends TLS secrets in the NSS key log format to the file named by {@code SSLKEYLOGFILE}, so that
- * Wireshark can decrypt captured QUIC (as RQST does). The file is created 0600, and an existing one that others may
- * read or write is made 0600: it holds keys.
+ * Wireshark can decrypt captured QUIC (as RQST does). The file is created 0600, and an existing one loses what it
+ * allowed others (0644 becomes 0600): it holds keys.
  */
 public final class KeyLogFile implements BoringSSLKeylog, AutoCloseable {
     /** The environment variable browsers, curl and RQST read. */
@@ -45,12 +45,14 @@ public final class KeyLogFile implements BoringSSLKeylog, AutoCloseable {
         try {
             if (!Files.exists(path)) {
                 Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } else if (Files.isRegularFile(path) && !Files.getPosixFilePermissions(path).equals(PosixFilePermissions.fromString("rw-------"))
-                    && Files.getPosixFilePermissions(path).stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+            } else if (Files.isRegularFile(path)) {
                 // it will hold keys: others who can read it could decrypt the traffic
-                LOG.warn("{} ({}) was readable or writable by others ({}); made it 0600", path, ENV,
-                        PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
-                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(path);
+                if (mode.removeIf(p -> !p.name().startsWith("OWNER"))) {
+                    LOG.warn("{} ({}) was open to others ({}); made it {}", path, ENV,
+                            PosixFilePermissions.toString(Files.getPosixFilePermissions(path)), PosixFilePermissions.toString(mode));
+                    Files.setPosixFilePermissions(path, mode);
+                }
             }
             OutputStream out = Files.newOutputStream(path, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
             LOG.warn("writing TLS secrets to {} ({}): anyone who can read it can decrypt this traffic", path, ENV);
