@@ -17,11 +17,16 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.rqst.trace.Trace;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** Listens for QUIC connections on one or more UDP sockets and hands each to an {@link Acceptor}. */
 public final class QuicServerTransport implements AutoCloseable {
@@ -36,9 +41,11 @@ public final class QuicServerTransport implements AutoCloseable {
     }
 
     private final List<Channel> channels;
+    private final List<AddressCover> covers;
 
-    private QuicServerTransport(List<Channel> channels) {
+    private QuicServerTransport(List<Channel> channels, List<AddressCover> covers) {
         this.channels = channels;
+        this.covers = covers;
     }
 
     /**
@@ -60,41 +67,83 @@ public final class QuicServerTransport implements AutoCloseable {
      * connection ID (each socket's IDs carry its index). An address in use by anyone else is refused as with one
      * socket: it is first bound once without {@code SO_REUSEPORT}.
      *
+     * <p>A wildcard address ({@code 0.0.0.0}, {@code ::}) is, with epoll, also bound on each address of the host, so
+     * that every client gets its answers from the address it sent to ({@link AddressCover}); all those sockets share
+     * one dispatcher.
+     *
      * @param loops sockets per address, at least 1; without epoll there is one
      * @throws IOException naming the address that could not be bound and why
      */
     public static QuicServerTransport bind(QuicSettings settings, Tls tls, List<InetSocketAddress> listen,
                                            EventLoopGroup group, int loops, Acceptor acceptor) throws IOException {
+        return bind(settings, tls, listen, group, loops, acceptor, AddressCover::interfaceAddresses);
+    }
+
+    /** {@link #bind(QuicSettings, Tls, List, EventLoopGroup, int, Acceptor)} with the host's addresses read by {@code hostAddresses} (tests). */
+    static QuicServerTransport bind(QuicSettings settings, Tls tls, List<InetSocketAddress> listen, EventLoopGroup group,
+                                    int loops, Acceptor acceptor, Supplier<Collection<InetAddress>> hostAddresses) throws IOException {
         if (loops < 1) {
             throw new IllegalArgumentException("loops " + loops + " < 1");
         }
         int perAddress = EventLoops.epoll() ? loops : 1;
         List<Channel> bound = new ArrayList<>();
+        List<AddressCover> covers = new ArrayList<>();
         try {
-            boolean shared = perAddress > 1;
             for (InetSocketAddress a : listen) {
+                boolean cover = EventLoops.epoll() && a.getAddress() != null && a.getAddress().isAnyLocalAddress();
+                boolean shared = perAddress > 1 || cover;
                 if (shared) {
                     refuseIfInUse(a);
                 }
                 // one socket: its codec; several: the dispatcher they share, which makes a codec for each
                 ChannelHandler handler = shared ? new Dispatcher(settings, tls, acceptor) : codecBuilder(settings, tls, acceptor).build();
-                InetSocketAddress at = a;
-                for (int k = 0; k < perAddress; k++) {
-                    Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                            .handler(withQuietTail(handler, settings));
-                    if (shared) {
-                        b.option(EpollChannelOption.SO_REUSEPORT, true);
-                    }
-                    Channel ch = bindOne(b, settings, at);
-                    bound.add(ch);
-                    at = (InetSocketAddress) ch.localAddress(); // with port 0: the port the first one got
+                if (!cover) {
+                    bound.addAll(bindGroup(group, settings, handler, null, a, perAddress, shared, false));
+                    continue;
                 }
+                AddressCover c = new AddressCover(a.getAddress(),
+                        at -> bindGroup(group, settings, handler, null, at, perAddress, true, true), hostAddresses);
+                covers.add(c);
+                List<Channel> wildcard = bindGroup(group, settings, handler, c.initialHandler(), a, perAddress, true, false);
+                bound.addAll(wildcard);
+                c.start(((InetSocketAddress) wildcard.getFirst().localAddress()).getPort());
+            }
+        } catch (IOException | RuntimeException e) {
+            covers.forEach(AddressCover::close);
+            bound.forEach(Channel::close);
+            throw e;
+        }
+        return new QuicServerTransport(bound, covers);
+    }
+
+    /**
+     * Binds {@code count} sockets on {@code a}, each on the next event loop; with port 0 the first one's port is
+     * taken for the others. {@code first}, if not null, goes before the codec. On failure none stays bound.
+     */
+    private static List<Channel> bindGroup(EventLoopGroup group, QuicSettings settings, ChannelHandler handler, ChannelHandler first,
+                                           InetSocketAddress a, int count, boolean reusePort, boolean freeBind) throws IOException {
+        List<Channel> bound = new ArrayList<>();
+        InetSocketAddress at = a;
+        try {
+            for (int k = 0; k < count; k++) {
+                Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
+                        .handler(withQuietTail(handler, first, settings));
+                if (reusePort) {
+                    b.option(EpollChannelOption.SO_REUSEPORT, true);
+                }
+                if (freeBind) {
+                    // an IPv6 address still in duplicate address detection can be bound all the same
+                    b.option(EpollChannelOption.IP_FREEBIND, true);
+                }
+                Channel ch = bindOne(b, settings, at);
+                bound.add(ch);
+                at = (InetSocketAddress) ch.localAddress(); // with port 0: the port the first one got
             }
         } catch (IOException | RuntimeException e) {
             bound.forEach(Channel::close);
             throw e;
         }
-        return new QuicServerTransport(bound);
+        return bound;
     }
 
     private static Channel bindOne(Bootstrap b, QuicSettings settings, InetSocketAddress a) throws IOException {
@@ -240,10 +289,18 @@ public final class QuicServerTransport implements AutoCloseable {
      * configured), the codec, then {@link QuietTail}.
      */
     static ChannelHandler withQuietTail(ChannelHandler codec, QuicSettings s) {
+        return withQuietTail(codec, null, s);
+    }
+
+    /** {@link #withQuietTail(ChannelHandler, QuicSettings)} with {@code first}, if not null, before the codec. */
+    private static ChannelHandler withQuietTail(ChannelHandler codec, ChannelHandler first, QuicSettings s) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 ReceiveBuffer.install(ch, s.socketBuffer());
+                if (first != null) {
+                    ch.pipeline().addLast(first);
+                }
                 if (s.receiveAqm() != null) {
                     ch.pipeline().addLast(new ReceiveQueueAqm(s.receiveAqm().target(), s.receiveAqm().interval()));
                 }
@@ -255,19 +312,30 @@ public final class QuicServerTransport implements AutoCloseable {
         };
     }
 
-    /** The addresses actually bound (with the real port when 0 was asked for), each once. */
+    /**
+     * The addresses listened on (with the real port when 0 was asked for), each once; not the host's addresses a
+     * wildcard one was also bound on.
+     */
     public List<InetSocketAddress> localAddresses() {
         return channels.stream().map(c -> (InetSocketAddress) c.localAddress()).distinct().toList();
     }
 
-    /** The UDP channels, in the order they were bound (tests). */
+    /** The UDP channels of the addresses listened on, in the order they were bound (tests). */
     List<Channel> channels() {
         return channels;
+    }
+
+    /** The host's addresses that a wildcard address listened on was also bound on (tests). */
+    Set<InetAddress> coveredAddresses() {
+        Set<InetAddress> out = new LinkedHashSet<>();
+        covers.forEach(c -> out.addAll(c.covered()));
+        return out;
     }
 
     /** Stops listening. Connections already closed by the caller stay closed. */
     @Override
     public void close() {
+        covers.forEach(AddressCover::close);
         for (Channel c : channels) {
             c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }

@@ -18,15 +18,18 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +65,12 @@ class ServerThreadsTest {
     }
 
     private QuicServerTransport bind(InetSocketAddress address, int loops) throws IOException {
+        return bind(address, loops, AddressCover::interfaceAddresses);
+    }
+
+    /** {@link #bind(InetSocketAddress, int)} on a host whose addresses {@code hostAddresses} reads. */
+    private QuicServerTransport bind(InetSocketAddress address, int loops, Supplier<Collection<InetAddress>> hostAddresses)
+            throws IOException {
         Tls tls = Tls.server(SelfSigned.generate("srv"), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
         return QuicServerTransport.bind(QuicSettings.defaults(), tls, List.of(address), serverGroup,
                 loops, new QuicServerTransport.Acceptor() {
@@ -83,7 +92,7 @@ class ServerThreadsTest {
 
                     @Override
                     public void refused(InetSocketAddress peer, CloseInfo why) {}
-                });
+                }, hostAddresses);
     }
 
     /** A listener for DATAGRAMs only: control messages and the close are of no interest here. */
@@ -186,6 +195,26 @@ class ServerThreadsTest {
             assertEquals(relay.backPort(), serverSide.remoteAddress().getPort(), "the server answers the client's latest port");
         }
         assertTrue(landedOnOther, "some new port's packets went to the other socket");
+    }
+
+    // Promise: a server on the wildcard address answers a client from the address the client sent to, also one of
+    // the host's addresses other than the first on its link (here 127.0.0.2, where the kernel would answer from
+    // 127.0.0.1, which the client drops), and also an address the host got after the server started.
+    @Test
+    void aWildcardServerAnswersEachClientFromTheAddressItSentTo() throws Exception {
+        InetAddress second = InetAddress.ofLiteral("127.0.0.2");
+        InetAddress later = InetAddress.ofLiteral("127.0.0.3");
+        List<InetAddress> host = new CopyOnWriteArrayList<>(List.of(LOOPBACK, second));
+        server = bind(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), 0), 2, () -> host);
+        int port = server.localAddresses().getFirst().getPort();
+        assertEquals(Set.of(LOOPBACK, second), server.coveredAddresses());
+        Received r = new Received();
+        echo(connect(new InetSocketAddress(second, port), r), r, 1);
+
+        host.add(later); // its first packets reach the wildcard socket, which has the server look again
+        Received r3 = new Received();
+        echo(connect(new InetSocketAddress(later, port), r3), r3, 2);
+        assertEquals(Set.of(LOOPBACK, second, later), server.coveredAddresses());
     }
 
     // Promise: a --listen address this host does not have is named as such, not as "in use" (EADDRNOTAVAIL).

@@ -1,0 +1,318 @@
+package io.rqst.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sockets that make a server listening on a wildcard address ({@code 0.0.0.0}, {@code ::}) answer each client
+ * from the address that client sent to.
+ *
+ * <p>A UDP socket bound to the wildcard answers from the address the kernel picks for the way back: on a link with
+ * two addresses, the first, not the second one a client may have used; the client drops such answers (its socket is
+ * connected to the address it chose) and never connects. Netty's epoll transport cannot send from a chosen address
+ * (no {@code IP_PKTINFO} on send, and it reads the destination of IPv4 packets only), so, next to the wildcard, each
+ * address of the host gets a socket group of its own: the kernel gives a packet to the most specific socket, which
+ * answers from its own address. This is what wireguard-go's sticky sockets and OpenVPN's {@code --multihome} achieve
+ * with {@code IP_PKTINFO}.
+ *
+ * <p>Addresses that appear later (DHCP, SLAAC, an administrator) are found by a scan every {@link #SCAN_PERIOD}, and
+ * when a client's first packet reaches the wildcard socket: with every address covered, it went to an address not yet
+ * seen. That packet waits for the scan and is dropped if the scan bound a new address; the client sends it again within
+ * a second, to the new socket. All sockets share one
+ * {@link io.netty.handler.codec.quic.QuicCodecDispatcher}, so a connection the wildcard socket accepted before its
+ * address got a socket keeps working: its packets, now arriving at the new socket, are passed to the codec that holds
+ * it. A socket stays bound when its address goes away, and serves it again when it comes back.
+ *
+ * <p>Thread rules: {@link #start} on the caller's thread; scans on this cover's own thread; {@link #afterScan} from
+ * any event loop; {@link #close} from any thread.
+ */
+final class AddressCover implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AddressCover.class);
+
+    /** How often the host's addresses are read again when no packet asked for it. */
+    static final Duration SCAN_PERIOD = Duration.ofSeconds(5);
+
+    /**
+     * After a scan that found no new address, the first packets of new connections at the wildcard socket go straight
+     * to its codec for this long, rather than waiting for another scan.
+     */
+    static final Duration VAIN_SCAN_TRUSTED_FOR = Duration.ofSeconds(1);
+
+    /** Addresses covered at most (each costs a socket per event loop); further ones are served by the wildcard alone. */
+    static final int MAX_ADDRESSES = 64;
+
+    /** Binds the socket group of one address; the channels it returns are this cover's to close. */
+    interface GroupBinder {
+        List<Channel> bind(InetSocketAddress address) throws IOException;
+    }
+
+    private final InetAddress wildcard;
+    private final GroupBinder binder;
+    private final Supplier<Collection<InetAddress>> hostAddresses;
+    private final ScheduledExecutorService scanner;
+    private final ChannelHandler initialHandler = new InitialHandler();
+    /** What waits for the next scan: each is told whether that scan found a new address. */
+    private final Queue<Consumer<Boolean>> waiting = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scanQueued = new AtomicBoolean();
+    private volatile long lastVainScan = System.nanoTime() - VAIN_SCAN_TRUSTED_FOR.toNanos();
+
+    /** Each address tried: true if it has its sockets. Guarded by {@code this}, as are the fields below. */
+    private final Map<InetAddress, Boolean> tried = new LinkedHashMap<>();
+    private final List<Channel> channels = new ArrayList<>();
+    private int port = -1;
+    private boolean full;
+    /** Set first by {@link #close}: a bind that fails then is the close's doing, not worth a warning. */
+    private volatile boolean closed;
+
+    /**
+     * @param wildcard      the wildcard address listened on: {@code 0.0.0.0} covers the IPv4 addresses, {@code ::}
+     *                      (a dual-stack socket) all
+     * @param hostAddresses reads the host's addresses, e.g. {@link #interfaceAddresses()}
+     */
+    AddressCover(InetAddress wildcard, GroupBinder binder, Supplier<Collection<InetAddress>> hostAddresses) {
+        if (!wildcard.isAnyLocalAddress()) {
+            throw new IllegalArgumentException(wildcard + " is not a wildcard address");
+        }
+        this.wildcard = wildcard;
+        this.binder = binder;
+        this.hostAddresses = hostAddresses;
+        this.scanner = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rqst-addresses");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * The handler for the wildcard sockets' pipelines, before the codec: it holds the first packet of a new connection
+     * (a QUIC Initial) until a scan has looked for a new address.
+     */
+    ChannelHandler initialHandler() {
+        return initialHandler;
+    }
+
+    /**
+     * Binds every address of the host now, on {@code port} (the wildcard sockets' port), then keeps scanning. An
+     * address that cannot be bound is logged and left to the wildcard socket.
+     */
+    void start(int port) {
+        synchronized (this) {
+            this.port = port;
+        }
+        scan(false);
+        scanner.scheduleWithFixedDelay(() -> scan(true), SCAN_PERIOD.toMillis(), SCAN_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Scans soon (once for all that wait), then tells {@code then}, on the scanning thread, whether the scan found a new
+     * address; true also when this cover is closing.
+     */
+    void afterScan(Consumer<Boolean> then) {
+        waiting.add(then);
+        if (scanQueued.compareAndSet(false, true)) {
+            try {
+                scanner.execute(() -> {
+                    scanQueued.set(false);
+                    List<Consumer<Boolean>> these = new ArrayList<>();
+                    for (Consumer<Boolean> c; (c = waiting.poll()) != null; ) {
+                        these.add(c);
+                    }
+                    boolean found = scan(true);
+                    these.forEach(c -> c.accept(found));
+                });
+            } catch (RejectedExecutionException closing) {
+                for (Consumer<Boolean> c; (c = waiting.poll()) != null; ) {
+                    c.accept(true);
+                }
+            }
+        }
+    }
+
+    /** Whether a scan found nothing new a moment ago. */
+    boolean scannedInVain() {
+        return System.nanoTime() - lastVainScan < VAIN_SCAN_TRUSTED_FOR.toNanos();
+    }
+
+    /** The addresses that have their own sockets (tests). */
+    synchronized Set<InetAddress> covered() {
+        Set<InetAddress> out = new LinkedHashSet<>();
+        tried.forEach((a, ok) -> {
+            if (ok) {
+                out.add(a);
+            }
+        });
+        return out;
+    }
+
+    /** Binds the host's addresses not tried yet; returns whether it bound one, or is closing. */
+    private boolean scan(boolean later) {
+        List<InetAddress> want;
+        try {
+            want = wanted(wildcard, hostAddresses.get());
+        } catch (RuntimeException e) {
+            LOG.debug("cannot read this host's addresses: {}", e.toString());
+            return false;
+        }
+        boolean found = false;
+        synchronized (this) {
+            for (InetAddress a : want) {
+                if (closed) {
+                    return true;
+                }
+                if (tried.containsKey(a)) {
+                    continue;
+                }
+                if (tried.size() >= MAX_ADDRESSES) {
+                    if (!full) {
+                        full = true;
+                        LOG.warn("this host has more than {} addresses: clients that use the others get answers from the address"
+                                + " the kernel picks (give those with --listen if they are for clients)", MAX_ADDRESSES);
+                    }
+                    break;
+                }
+                InetSocketAddress at = new InetSocketAddress(a, port);
+                try {
+                    channels.addAll(binder.bind(at));
+                    tried.put(a, true);
+                    found = true;
+                    if (later) {
+                        LOG.info("listening on {} too: a new address of this host", QuicServerTransport.format(at));
+                    } else {
+                        LOG.debug("listening on {} too", QuicServerTransport.format(at));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    if (closed) {
+                        return true;
+                    }
+                    tried.put(a, false);
+                    LOG.warn("{}; clients that connect to that address may get no answer", e.getMessage());
+                }
+            }
+        }
+        if (!found) {
+            lastVainScan = System.nanoTime();
+        }
+        return found;
+    }
+
+    /**
+     * The addresses a socket bound to {@code wildcard} receives for that need a socket of their own, in the host's
+     * order, each once: unicast, not link-local (a client on the link can use another one); IPv4 ones for
+     * {@code 0.0.0.0}, all for {@code ::}.
+     */
+    static List<InetAddress> wanted(InetAddress wildcard, Collection<InetAddress> host) {
+        boolean v4Only = wildcard instanceof Inet4Address;
+        Set<InetAddress> out = new LinkedHashSet<>();
+        for (InetAddress a : host) {
+            if (a.isAnyLocalAddress() || a.isMulticastAddress() || a.isLinkLocalAddress() || (v4Only && a instanceof Inet6Address)) {
+                continue;
+            }
+            out.add(a instanceof Inet6Address v6 && v6.getScopeId() != 0 ? withoutScope(v6) : a);
+        }
+        return List.copyOf(out);
+    }
+
+    private static InetAddress withoutScope(Inet6Address a) {
+        try {
+            return InetAddress.getByAddress(a.getAddress());
+        } catch (java.net.UnknownHostException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+
+    /** The addresses of this host's interfaces (in this network namespace), up or down. */
+    static Collection<InetAddress> interfaceAddresses() {
+        try {
+            return NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses).toList();
+        } catch (SocketException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops scanning and closes the sockets this cover bound. */
+    @Override
+    public void close() {
+        closed = true;
+        scanner.shutdownNow();
+        List<Channel> toClose;
+        synchronized (this) {
+            toClose = List.copyOf(channels);
+            channels.clear();
+        }
+        for (Channel c : toClose) {
+            c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * QUIC v1's Initial packet (RFC 9000 §17.2.2): long header form, type 0. A client's first packet of a connection
+     * is one.
+     */
+    static boolean isInitial(ByteBuf datagram) {
+        return datagram.isReadable() && (datagram.getByte(datagram.readerIndex()) & RFC9000_FORM_AND_TYPE) == RFC9000_LONG_INITIAL;
+    }
+
+    /** RFC 9000 §17.2: the header form bit and the long packet type bits of the first byte. */
+    private static final int RFC9000_FORM_AND_TYPE = 0xB0;
+    /** Long header form (0x80), type Initial (0x00). */
+    private static final int RFC9000_LONG_INITIAL = 0x80;
+
+    /**
+     * Holds an Initial at a wildcard socket until a scan has looked for a new address: if it found one, the Initial is
+     * dropped (most likely it went to that address, whose socket now gets the client's next one and answers from the
+     * right address; an answer from the wildcard socket would come from another address and could leave the client
+     * half-connected to it); otherwise it goes on to the codec. Other packets go on at once.
+     */
+    @ChannelHandler.Sharable
+    private final class InitialHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof DatagramPacket p) || !isInitial(p.content()) || scannedInVain()) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            afterScan(found -> {
+                if (found) {
+                    p.release();
+                    return;
+                }
+                try {
+                    ctx.executor().execute(() -> ctx.fireChannelRead(p).fireChannelReadComplete());
+                } catch (RejectedExecutionException closing) {
+                    p.release();
+                }
+            });
+        }
+    }
+}
