@@ -19,10 +19,7 @@ import io.rqst.pki.RevocationReason;
 import io.rqst.pki.Serials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.security.cert.X509CRL;
@@ -126,14 +123,8 @@ final class CaCommand implements Runnable {
     }
 
     static String describe(IOException e) {
-        if (e instanceof NoSuchFileException f) {
-            return f.getFile() + ": no such file or directory";
-        } else if (e instanceof AccessDeniedException f) {
-            return f.getFile() + ": permission denied";
-        } else if (e instanceof FileAlreadyExistsException f) {
-            return f.getFile() + ": exists already";
-        } else if (e instanceof FileSystemException f && f.getReason() != null) {
-            return f.getFile() + ": " + f.getReason();
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            return io.rqst.sys.FileErrors.describe(e);
         }
         return "cannot write: " + e.getMessage();
     }

@@ -112,6 +112,7 @@ final class ClientCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.configureLogging();
         QuicSettings quic = common.quic();
+        common.checkPaths();
         Optional<Bundle> fromBundle = readBundle();
         if (url == null && fromBundle.isEmpty()) {
             throw new Main.UsageError("Missing required parameter: 'URL' (the server, vpn://HOST[:PORT]), or --bundle FILE");

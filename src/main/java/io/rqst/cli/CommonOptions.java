@@ -2,6 +2,7 @@ package io.rqst.cli;
 
 import io.rqst.config.Durations;
 import io.rqst.transport.QuicSettings;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Model.CommandSpec;
@@ -100,6 +101,25 @@ final class CommonOptions {
     void configureLogging() {
         if (verbose) {
             System.setProperty(LOG_LEVEL_PROPERTY, "debug");
+        }
+    }
+
+    /**
+     * Refuses, as a usage error before anything is set up, a {@code -p} file that cannot be made where it is (its
+     * directory missing, or a directory itself) and a {@code --state-dir} that is not a directory.
+     */
+    void checkPaths() {
+        if (pcap != null) {
+            Path parent = pcap.toAbsolutePath().getParent();
+            if (Files.isDirectory(pcap)) {
+                throw new Main.UsageError("-p " + pcap + ": is a directory (give a file name)");
+            }
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw new Main.UsageError("-p " + pcap + ": no such directory " + parent);
+            }
+        }
+        if (Files.exists(stateDir) && !Files.isDirectory(stateDir)) {
+            throw new Main.UsageError("--state-dir " + stateDir + ": not a directory");
         }
     }
 

@@ -85,6 +85,7 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.configureLogging();
         QuicSettings quic = common.quic();
+        common.checkPaths();
         if (port < 1 || port > 65535) {
             throw new Main.UsageError("--port " + port + " is out of range 1-65535");
         }

@@ -51,7 +51,8 @@ public final class HostNets {
                 recover(file, runner);
             }
         } catch (IOException e) {
-            throw new HostNetException("cannot prepare host network state file " + file + ": " + e);
+            throw new HostNetException("cannot prepare host network state file " + file + ": " + io.rqst.sys.FileErrors.describe(e)
+                    + " (check --state-dir)");
         }
         return new IpHostNet(file, runner);
     }
@@ -91,7 +92,7 @@ public final class HostNets {
         }
         if (ownerIsRunning(leftover)) {
             throw new HostNetException("host network state file " + file + " belongs to process "
-                    + leftover.pid() + ", which is still running: stop it first, or use another state file");
+                    + leftover.pid() + ", which is still running: stop it first, or give this one another --tap");
         }
         if (!leftover.changes().isEmpty()) {
             log.info("undoing {} host changes left by an earlier run that did not exit cleanly ({})",

@@ -1,6 +1,7 @@
 package io.rqst.pcap;
 
 import io.netty.buffer.ByteBuf;
+import io.rqst.sys.FileErrors;
 import io.rqst.sys.Memory;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -8,10 +9,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
@@ -205,12 +202,6 @@ public final class PcapWriter implements AutoCloseable {
     }
 
     private static String reason(Exception e) {
-        return switch (e) {
-            case NoSuchFileException x -> "no such file or directory";
-            case AccessDeniedException x -> "permission denied";
-            case FileAlreadyExistsException x -> "file exists";
-            case FileSystemException x when x.getReason() != null -> x.getReason();
-            default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-        };
+        return e instanceof IOException x ? FileErrors.reason(x) : String.valueOf(e.getMessage());
     }
 }

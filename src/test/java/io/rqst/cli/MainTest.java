@@ -228,6 +228,17 @@ class MainTest {
                 "--gateway is for --route-all, which is not given");
     }
 
+    // Promise: a capture file that cannot be made where it is, and a state directory that is a file, are usage errors
+    // (exit 2) named before anything is set up.
+    @Test
+    void badCaptureFileAndStateDirectory() throws Exception {
+        String missing = dir.resolve("no-such-dir/tunnel.pcap").toString();
+        assertUsageError(run(withStateDir("server", "-d", "-p", missing)), "-p " + missing + ": no such directory " + dir.resolve("no-such-dir"));
+        assertUsageError(run(withStateDir("client", "-d", "-p", dir.toString(), "vpn://192.0.2.1")), "-p " + dir + ": is a directory");
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+        assertUsageError(run("server", "-d", "--state-dir", file.toString()), "--state-dir " + file + ": not a directory");
+    }
+
     // Promise: a TAP name the kernel would refuse is named before anything is set up (no connection, no half-made server).
     @ParameterizedTest
     @ValueSource(strings = {"a-name-longer-than-15", "with space", ""})

@@ -244,6 +244,16 @@ class IpHostNetTest {
         assertFalse(Files.exists(stateFile()));
     }
 
+    // Promise: a state directory that cannot be made is named with the system's reason and the option, without Java's
+    // class names.
+    @Test
+    void aStateDirectoryThatCannotBeMadeIsNamedInWords() throws Exception {
+        Files.writeString(dir.resolve("run"), "a file where the state directory's parent should be");
+        HostNetException e = assertThrows(HostNetException.class, this::open);
+        assertEquals("cannot prepare host network state file " + stateFile() + ": " + dir.resolve("run/rqst")
+                + ": Not a directory (check --state-dir)", e.getMessage());
+    }
+
     @Test
     void openRefusesAStateFileOfAProcessThatStillRuns() throws Exception {
         Process other = new ProcessBuilder("sleep", "60").start();
@@ -259,7 +269,7 @@ class IpHostNetTest {
             HostNetException e = assertThrows(HostNetException.class, this::open);
 
             assertEquals("host network state file " + stateFile() + " belongs to process " + other.pid()
-                    + ", which is still running: stop it first, or use another state file", e.getMessage());
+                    + ", which is still running: stop it first, or give this one another --tap", e.getMessage());
             assertEquals(List.of(), ip.commands());
             assertEquals(state, Files.readString(stateFile()), "the file of the running process is left alone");
         } finally {
