@@ -110,12 +110,18 @@ class TunnelIT {
         String log = server.log();
         assertFalse(VpnBed.lines(log, Pattern.compile("open: user alice from \\[" + Pattern.quote(a.v6()) + "\\]:\\d+")).isEmpty(), log);
         assertFalse(VpnBed.lines(log, Pattern.compile("open: user bob from " + Pattern.quote(b.v4()) + ":\\d+")).isEmpty(), log);
-        // one dual-stack socket per server thread (--threads, by default one per CPU), none for IPv4 alone
+        // one dual-stack wildcard socket per server thread (--threads, by default one per CPU), none for IPv4 alone,
+        // and as many for each of the server's addresses, which answer from the address a client used
         java.util.regex.Matcher threads = Pattern.compile("ALPN vpn, congestion control \\w+, (\\d+) threads").matcher(log);
         int expected = threads.find() ? Integer.parseInt(threads.group(1)) : 1;
         assertEquals(Runtime.getRuntime().availableProcessors(), expected, "a thread per CPU by default: " + log);
         List<String> sockets = VpnBed.lines(tb.execOk(bed.server, "ss", "-Hlunp", "sport = :3456"), Pattern.compile("java"));
-        assertEquals(expected, sockets.size(), "dual-stack UDP sockets on the port, one per thread, serve both: " + sockets);
+        assertEquals(expected, sockets.stream().filter(l -> l.matches(".*\\s\\*:3456\\s.*")).count(),
+                "dual-stack wildcard UDP sockets on the port, one per thread: " + sockets);
+        for (String address : List.of("[" + a.serverV6() + "]", "[::ffff:" + b.serverV4() + "]", "[::1]", "[::ffff:127.0.0.1]")) {
+            assertEquals(expected, sockets.stream().filter(l -> l.contains(" " + address + ":3456 ")).count(),
+                    "one socket per thread for " + address + ": " + sockets);
+        }
         assertTrue(sockets.stream().noneMatch(l -> l.contains("0.0.0.0:3456")), "none for IPv4 only: " + sockets);
         bed.assertPings(a.ns(), "10.8.0.1", 2);
         bed.assertPings(b.ns(), "10.8.0.1", 2);
