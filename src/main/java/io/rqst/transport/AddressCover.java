@@ -49,10 +49,11 @@ import org.slf4j.LoggerFactory;
  * <p>Addresses that appear later (DHCP, SLAAC, an administrator) are found by a scan every {@link #SCAN_PERIOD}, and
  * when a client's first packet reaches the wildcard socket: with every address covered, it went to an address not yet
  * seen. That packet waits for the scan and is dropped if the scan bound a new address; the client sends it again within
- * a second, to the new socket. All sockets share one
- * {@link io.netty.handler.codec.quic.QuicCodecDispatcher}, so a connection the wildcard socket accepted before its
- * address got a socket keeps working: its packets, now arriving at the new socket, are passed to the codec that holds
- * it. A socket stays bound when its address goes away, and serves it again when it comes back.
+ * a second, to the new socket. A connection the wildcard socket accepted for an address that gets a socket later (its
+ * first packet came within {@link #VAIN_SCAN_TRUSTED_FOR} of a scan that had not seen the address yet) loses its
+ * packets to the new socket, and its client connects again; the sockets of different addresses do not share a
+ * {@link io.netty.handler.codec.quic.QuicCodecDispatcher}, which would cost every read. A socket stays bound when its
+ * address goes away, and serves it again when it comes back.
  *
  * <p>Thread rules: {@link #start} on the caller's thread; scans on this cover's own thread; {@link #afterScan} from
  * any event loop; {@link #close} from any thread.

@@ -68,8 +68,7 @@ public final class QuicServerTransport implements AutoCloseable {
      * socket: it is first bound once without {@code SO_REUSEPORT}.
      *
      * <p>A wildcard address ({@code 0.0.0.0}, {@code ::}) is, with epoll, also bound on each address of the host, so
-     * that every client gets its answers from the address it sent to ({@link AddressCover}); all those sockets share
-     * one dispatcher.
+     * that every client gets its answers from the address it sent to ({@link AddressCover}).
      *
      * @param loops sockets per address, at least 1; without epoll there is one
      * @throws IOException naming the address that could not be bound and why
@@ -91,20 +90,21 @@ public final class QuicServerTransport implements AutoCloseable {
         try {
             for (InetSocketAddress a : listen) {
                 boolean cover = EventLoops.epoll() && a.getAddress() != null && a.getAddress().isAnyLocalAddress();
-                boolean shared = perAddress > 1 || cover;
-                if (shared) {
+                // several sockets share the address; a wildcard shares its port with its addresses' sockets
+                boolean reusePort = perAddress > 1 || cover;
+                if (reusePort) {
                     refuseIfInUse(a);
                 }
-                // one socket: its codec; several: the dispatcher they share, which makes a codec for each
-                ChannelHandler handler = shared ? new Dispatcher(settings, tls, acceptor) : codecBuilder(settings, tls, acceptor).build();
                 if (!cover) {
-                    bound.addAll(bindGroup(group, settings, handler, null, a, perAddress, shared, false));
+                    bound.addAll(bindGroup(group, settings, groupHandler(settings, tls, acceptor, perAddress), null, a, perAddress,
+                            reusePort, false));
                     continue;
                 }
-                AddressCover c = new AddressCover(a.getAddress(),
-                        at -> bindGroup(group, settings, handler, null, at, perAddress, true, true), hostAddresses);
+                AddressCover c = new AddressCover(a.getAddress(), at -> bindGroup(group, settings,
+                        groupHandler(settings, tls, acceptor, perAddress), null, at, perAddress, true, true), hostAddresses);
                 covers.add(c);
-                List<Channel> wildcard = bindGroup(group, settings, handler, c.initialHandler(), a, perAddress, true, false);
+                List<Channel> wildcard = bindGroup(group, settings, groupHandler(settings, tls, acceptor, perAddress),
+                        c.initialHandler(), a, perAddress, true, false);
                 bound.addAll(wildcard);
                 c.start(((InetSocketAddress) wildcard.getFirst().localAddress()).getPort());
             }
@@ -114,6 +114,16 @@ public final class QuicServerTransport implements AutoCloseable {
             throw e;
         }
         return new QuicServerTransport(bound, covers);
+    }
+
+    /**
+     * The handler of one address's sockets: with one socket, its codec; with several, the dispatcher they share, which
+     * makes a codec for each. Each address has its own: a dispatcher shared by many sockets costs every read of each
+     * (its read-complete touches every socket's flag, a cache line the other loops write too: one stream lost 9 % on
+     * a wildcard server whose addresses shared one, bench/RESULTS.md 2026-11-24 23:40).
+     */
+    private static ChannelHandler groupHandler(QuicSettings settings, Tls tls, Acceptor acceptor, int sockets) {
+        return sockets > 1 ? new Dispatcher(settings, tls, acceptor) : codecBuilder(settings, tls, acceptor).build();
     }
 
     /**
