@@ -483,8 +483,12 @@ final class QuicConnection extends ChannelDuplexHandler implements Connection {
 
     /** Turns BoringSSL's error text into words. */
     static String handshakeText(Throwable t) {
-        if (t.getMessage() == null) { // e.g. a QuicClosedChannelException without a close event
-            return "the connection closed during the handshake (" + t.getClass().getSimpleName() + ")";
+        if (t instanceof io.netty.handler.codec.quic.QuicClosedChannelException) {
+            // closed without a close from the peer: quiche's idle timer ended the handshake (no answer in time)
+            return "no answer to the handshake within the idle timeout";
+        }
+        if (t.getMessage() == null) {
+            return "the connection closed during the handshake";
         }
         String m = t.getMessage();
         if (m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {

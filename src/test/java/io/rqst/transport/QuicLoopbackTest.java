@@ -242,4 +242,19 @@ class QuicLoopbackTest {
         }).get();
         assertInstanceOf(byte[].class, clientSide.events.poll(5, TimeUnit.SECONDS), "datagram " + i + " reached the client");
     }
+
+    // Promise: a peer that never answers ends the handshake at the idle timeout, said in words (it used to read
+    // "the connection closed during the handshake (QuicClosedChannelException)").
+    @Test
+    void aPeerThatNeverAnswersEndsTheHandshakeInWords() throws Exception {
+        try (java.nio.channels.DatagramChannel blackHole = java.nio.channels.DatagramChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            Tls clientTls = Tls.client(Optional.empty(), Optional.empty(), QuicSettings.RQST_ALPN, Optional.empty());
+            QuicClientTransport client = new QuicClientTransport(QuicSettings.defaults().withIdleTimeout(java.time.Duration.ofSeconds(1)),
+                    clientTls, group);
+            var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> client.connect(
+                    (InetSocketAddress) blackHole.getLocalAddress(), "localhost", new Recorder()).toCompletableFuture().get(10, TimeUnit.SECONDS));
+            assertEquals("no answer to the handshake within the idle timeout", e.getCause().getMessage());
+        }
+    }
 }
