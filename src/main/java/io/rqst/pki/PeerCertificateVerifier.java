@@ -18,9 +18,11 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * What both peer verifiers share: the peer's chain is validated with PKIX against our CA certificates (the
@@ -206,10 +208,15 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
     private CertificateRefusedException explain(CertPathValidatorException e, List<X509Certificate> path) {
         X509Certificate top = path.getLast();
         if (!issuedByOurCa(top)) {
-            String ourCa = caCerts.stream().map(Names::quoted).distinct().collect(Collectors.joining(" or "));
-            String issuer = '"' + Names.shortName(top.getIssuerX500Principal()) + '"';
             boolean sameName = caCerts.stream()
                     .anyMatch(ca -> ca.getSubjectX500Principal().equals(top.getIssuerX500Principal()));
+            // names that differ only past their CN (O=, OU=, ...) are shown whole, or the message would contradict itself
+            String issuerShort = Names.shortName(top.getIssuerX500Principal());
+            boolean whole = !sameName && caCerts.stream().anyMatch(ca -> Names.shortName(ca.getSubjectX500Principal()).equals(issuerShort));
+            Function<X500Principal, String> show = whole ? Names::full : Names::shortName;
+            String ourCa = caCerts.stream().map(ca -> '"' + show.apply(ca.getSubjectX500Principal()) + '"').distinct()
+                    .collect(Collectors.joining(" or "));
+            String issuer = '"' + show.apply(top.getIssuerX500Principal()) + '"';
             String detail = sameName
                     ? "it names " + issuer + " as issuer, but its signature does not verify with our CA's key;"
                             + " was the CA created again?"

@@ -68,6 +68,18 @@ class ClientCertificateVerifierTest {
                 + " again?)"), verify(verifier, impostor));
     }
 
+    // Promise: a CA whose name differs from ours only past the CN is shown by its whole name, as is ours, so that the
+    // refusal does not read "not issued by "CN=RQST CA" (it is issued by "CN=RQST CA")".
+    @Test
+    void aCaThatDiffersOnlyPastItsCommonNameIsShownWhole() throws Exception {
+        var home = TestCerts.ca(new X500Name("O=home,CN=RQST CA"));
+        var office = TestCerts.ca(new X500Name("O=office,CN=RQST CA"));
+        X509Certificate alice = TestCerts.leaf(office, new X500Name("CN=alice"), Instant.now().minusSeconds(60),
+                Instant.now().plusSeconds(3600)).cert();
+        assertEquals(Optional.of("client certificate \"CN=alice\" is not issued by our CA \"O=home,CN=RQST CA\" (it is"
+                + " issued by \"O=office,CN=RQST CA\")"), verify(new ClientCertificateVerifier(List.of(home.cert())), alice));
+    }
+
     @Test
     void expiredAndNotYetValidCertificatesAreRefusedWithTheirDates() throws Exception {
         var testCa = TestCerts.ca(new X500Name("CN=Test CA"));
