@@ -302,6 +302,15 @@ public final class CaStore {
         return Identity.load(keyFile(entry), certFile(entry));
     }
 
+    /**
+     * The certificate of an issued certificate, as recorded.
+     *
+     * @throws PkiException if its file is missing or unusable
+     */
+    public X509Certificate certificate(CaIndex.Entry entry) throws PkiException {
+        return Pem.readCertificates(certFile(entry)).getFirst();
+    }
+
     Path certFile(CaIndex.Entry entry) {
         return dir.resolve(CERTS).resolve(Serials.hex(entry.serial()) + ".crt");
     }

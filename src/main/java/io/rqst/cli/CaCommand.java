@@ -17,6 +17,7 @@ import io.rqst.pki.Pem;
 import io.rqst.pki.PkiException;
 import io.rqst.pki.RevocationReason;
 import io.rqst.pki.Serials;
+import io.rqst.pki.ServerCertificateVerifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -33,6 +34,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -457,11 +459,32 @@ final class CaCommand implements Runnable {
                 throw new PkiException(entry.describe() + " is not a client certificate; a bundle is for a client");
             }
             Path file = out != null ? out : Path.of(fileBase(entry.name()) + Bundle.EXTENSION);
+            warnIfNoServerNames(ca, url.host(), clock.instant());
             Bundle bundle = new Bundle(url.toString(), List.of(ca.caCertificate()), ca.identity(entry));
             OutputFiles.write(List.of(new Output(file, bytes(bundle.encode(entry.name())), AtomicFiles.PRIVATE)), force);
             System.out.println("bundle for " + entry.describe() + " and " + url + " written to " + file
                     + " (0600: it holds the key); connect with: rqst client --bundle " + file);
         }
+    }
+
+    /**
+     * Warns (the bundle is still written: the server's certificate may come from elsewhere) when no valid server
+     * certificate of this CA names {@code host}: the client would refuse the server at once.
+     */
+    static void warnIfNoServerNames(CaStore ca, String host, Instant now) throws PkiException {
+        List<String> mismatches = new ArrayList<>();
+        for (CaIndex.Entry e : ca.index().certificates()) {
+            if (e.kind() == CertificateKind.SERVER && e.isActive(now)) {
+                Optional<String> mismatch = ServerCertificateVerifier.nameMismatch(ca.certificate(e), host);
+                if (mismatch.isEmpty()) {
+                    return;
+                }
+                mismatches.add(mismatch.get());
+            }
+        }
+        System.err.println("warning: no valid server certificate of this CA names " + host
+                + (mismatches.isEmpty() ? " (it has issued none)" : ": " + String.join("; ", mismatches))
+                + "; a client refuses a server whose certificate does not name the host in --server");
     }
 
     /** The certificate {@code which} means, for handing out: the newest valid one of that name, or that serial. */

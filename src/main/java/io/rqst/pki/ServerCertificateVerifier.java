@@ -4,6 +4,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The client's check of the server certificate: the chain must lead to one of our CA certificates and be valid
@@ -48,6 +49,14 @@ public final class ServerCertificateVerifier extends PeerCertificateVerifier {
     /** {@return the name the server certificate must carry} */
     public String expectedHost() {
         return expectedHost;
+    }
+
+    /**
+     * Why a client connecting to {@code host} would refuse {@code cert} by its names (e.g. {@code server certificate
+     * "CN=rqst.example.com" names rqst.example.com, not "other.example.com"}), or empty if it names that host.
+     */
+    public static Optional<String> nameMismatch(X509Certificate cert, String host) {
+        return HostNames.mismatch(cert, host);
     }
 
     private static String requireHost(String host) {

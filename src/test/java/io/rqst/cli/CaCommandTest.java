@@ -137,8 +137,16 @@ class CaCommandTest {
         assertTrue(Files.exists(pem.resolve("alice.crt")) && Files.exists(pem.resolve("ca.crt")));
 
         Path bundleFile = tmp.resolve("alice.rqst");
-        assertOk(ca("bundle", "alice", "--server", "vpn://rqst.example.com", "--out", bundleFile.toString()));
+        Run made = ca("bundle", "alice", "--server", "vpn://rqst.example.com", "--out", bundleFile.toString());
+        assertOk(made);
+        assertEquals("", made.err(), "the CA's server certificate names rqst.example.com: no warning");
         assertEquals("rw-------", Trees.mode(bundleFile));
+        // a host no server certificate of the CA names: written all the same (the server's may come from elsewhere), with a warning
+        Run other = ca("bundle", "alice", "--server", "vpn://other.example.com", "--out", tmp.resolve("other.rqst").toString());
+        assertOk(other);
+        assertTrue(other.err().startsWith("warning: no valid server certificate of this CA names other.example.com: server"
+                + " certificate \"CN=rqst.example.com\" names rqst.example.com"), other.err());
+        assertTrue(Files.exists(tmp.resolve("other.rqst")));
         Bundle bundle = Bundle.read(bundleFile);
         assertEquals("vpn://rqst.example.com:3456", bundle.server());
         assertEquals("alice", bundle.identity().subjectCn());
