@@ -350,6 +350,9 @@ class CaIT {
             assertTrue(alice.waitFor(REFUSAL_BOUND), "the client still runs after the path came back; its log ends with:\n"
                     + alice.logTail());
             assertLeftTheRevokedServer(alice);
+            // the server hears why before it is stopped (under a full test run its loop may take a moment)
+            between.awaitLog(Pattern.compile("closed: peer closed: no_error \"the client refuses the server's certificate\""),
+                    Duration.ofSeconds(5));
         } finally {
             between.signal("INT");
             assertTrue(between.waitFor(Duration.ofSeconds(15)), between.logTail());
