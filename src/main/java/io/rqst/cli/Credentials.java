@@ -7,6 +7,7 @@ import io.rqst.pki.CertificateCheck;
 import io.rqst.pki.CrlWatcher;
 import io.rqst.pki.Identity;
 import io.rqst.pki.Pem;
+import io.rqst.pki.PeerCertificateVerifier;
 import io.rqst.pki.PkiException;
 import io.rqst.pki.SelfSigned;
 import io.rqst.pki.ServerCertificateVerifier;
@@ -63,6 +64,7 @@ final class Credentials {
                 List<X509Certificate> ca = Pem.readCertificates(o.ca);
                 id = Identity.load(key, cert);
                 checkServerIdentity(id, cert, key);
+                notIssuedBy(ca, id.chain(), cert, o.ca).ifPresent(w -> System.err.println("warning: " + w));
                 Optional<Path> crlFile = crlFile(o.ca, crlOption);
                 if (crlFile.isPresent()) {
                     crl = Optional.of(CrlWatcher.open(crlFile.get(), ca, Clock.systemUTC()));
@@ -103,6 +105,20 @@ final class Credentials {
             throw new PkiException(cert + ": \"" + leaf.getSubjectX500Principal().getName() + "\" is not a server certificate (its"
                     + " extended key usage does not include serverAuth): clients refuse it; issue one with rqst ca issue server");
         }
+    }
+
+    /**
+     * Why clients that trust {@code ca} (the CA the server checks clients against, most often the one clients trust too)
+     * would refuse the server's {@code chain}, or empty: its top certificate is neither one of {@code ca} nor issued
+     * by one. Only a warning: the server's certificate may come from another CA that its clients trust.
+     */
+    static Optional<String> notIssuedBy(List<X509Certificate> ca, List<X509Certificate> chain, Path cert, Path caFile) {
+        X509Certificate top = chain.getLast();
+        if (ca.contains(top) || PeerCertificateVerifier.issuedByAny(top, ca)) {
+            return Optional.empty();
+        }
+        return Optional.of(cert + " is not issued by " + caFile + " (it is issued by \"" + top.getIssuerX500Principal().getName()
+                + "\"): clients that trust only " + caFile + " will refuse this server");
     }
 
     /** {@code --crl} asks for a check that {@code -d} turns off: say so rather than ignore it. */

@@ -14,6 +14,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -244,7 +245,12 @@ public abstract sealed class PeerCertificateVerifier extends X509ExtendedTrustMa
 
     /** Whether one of our CA certificates signed cert (the top of the peer's path). */
     private boolean issuedByOurCa(X509Certificate cert) {
-        for (X509Certificate ca : caCerts) {
+        return issuedByAny(cert, caCerts);
+    }
+
+    /** {@return whether one of {@code cas} signed {@code cert}: it names that CA as its issuer, and the CA's key verifies it} */
+    public static boolean issuedByAny(X509Certificate cert, Collection<X509Certificate> cas) {
+        for (X509Certificate ca : cas) {
             if (ca.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
                 try {
                     cert.verify(ca.getPublicKey());

@@ -378,6 +378,14 @@ class CaCommandTest {
                 "--passphrase-file", pass.toString()));
         Credentials.checkServerIdentity(io.rqst.pki.Identity.load(srv.resolve("server.key"), srv.resolve("server.crt")),
                 srv.resolve("server.crt"), srv.resolve("server.key"));
+        // a server certificate of another CA than the one given with --ca: a warning (clients trusting only that CA refuse it)
+        List<java.security.cert.X509Certificate> ours = io.rqst.pki.Pem.readCertificates(ca.resolve("ca.crt"));
+        List<java.security.cert.X509Certificate> ecChain = io.rqst.pki.Pem.readCertificates(srv.resolve("server.crt"));
+        assertEquals(java.util.Optional.of(srv.resolve("server.crt") + " is not issued by " + ca.resolve("ca.crt")
+                        + " (it is issued by \"CN=EC CA\"): clients that trust only " + ca.resolve("ca.crt") + " will refuse this server"),
+                Credentials.notIssuedBy(ours, ecChain, srv.resolve("server.crt"), ca.resolve("ca.crt")));
+        assertEquals(java.util.Optional.empty(), Credentials.notIssuedBy(io.rqst.pki.Pem.readCertificates(ecCa.resolve("ca.crt")),
+                ecChain, srv.resolve("server.crt"), ecCa.resolve("ca.crt")));
         // Ed25519, made by openssl
         Path ed = tmp.resolve("ed.key");
         Path edCrt = tmp.resolve("ed.crt");
