@@ -108,6 +108,12 @@ public final class Main implements Runnable {
         if (System.getProperty("io.netty.jfr.enabled") == null) {
             System.setProperty("io.netty.jfr.enabled", "false");
         }
+        // Netty's NetUtil reads the interfaces once to find the loopback; in a network namespace whose loopback is still
+        // down it logs two warnings, one with a stack trace, about something rqst never uses (-v shows them)
+        String netUtil = "org.slf4j.simpleLogger.log.io.netty.util.NetUtilInitializations";
+        if (System.getProperty(netUtil) == null && !"debug".equals(System.getProperty(CommonOptions.LOG_LEVEL_PROPERTY))) {
+            System.setProperty(netUtil, "error");
+        }
         if (System.getProperty("io.netty.machineId") == null) {
             byte[] mac = new byte[6];
             java.util.concurrent.ThreadLocalRandom.current().nextBytes(mac);

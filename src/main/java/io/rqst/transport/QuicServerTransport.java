@@ -27,9 +27,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Listens for QUIC connections on one or more UDP sockets and hands each to an {@link Acceptor}. */
 public final class QuicServerTransport implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(QuicServerTransport.class);
 
     /** Decides about each peer; called on the connection's executor. */
     public interface Acceptor {
@@ -199,6 +202,10 @@ public final class QuicServerTransport implements AutoCloseable {
             probe.bind(a);
         } catch (IOException e) {
             throw inUse(a, e);
+        } catch (UnsupportedOperationException e) {
+            // Java finds no IPv6 here (a namespace without an IPv6 address yet) where the kernel has it: Netty's own
+            // socket binds all the same, untested for another owner
+            LOG.debug("cannot test whether {} is in use: {}", format(a), e.getMessage());
         }
     }
 

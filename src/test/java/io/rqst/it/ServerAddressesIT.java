@@ -72,6 +72,21 @@ class ServerAddressesIT {
         bed.assertPings(c.ns(), "10.8.0.1", 3);
     }
 
+    /**
+     * Promise: in a network namespace whose loopback is still down (no address at all, so Java and Netty find no IPv6),
+     * the server listens on IPv4 by default, with no warning or stack trace. It used to stop with "internal error: IPv6
+     * not available" and a stack trace.
+     */
+    @Test
+    void aServerInANamespaceWithoutAddressesListensOnIpv4Quietly() {
+        String bare = bed.tb.ns("bare");
+        bed.tb.execOk(bare, "ip", "link", "set", "lo", "down");
+        Spawned server = bed.rqst(bare, bed.emptyDir("bare-empty"), "bare-server", "server", "-d", "--address", "10.8.0.1/24");
+        server.awaitLog(Pattern.compile("INFO listening on \\[0\\.0\\.0\\.0:3456\\]"), VpnBed.START);
+        String log = server.log();
+        assertTrue(log.lines().noneMatch(l -> l.contains(" WARN ") || l.startsWith("\tat ") || l.contains("internal error")), log);
+    }
+
     /** {@code 192.168.N.1} → {@code 192.168.N.9}. */
     private static String second(String first) {
         return first.replaceAll("\\.1$", ".9");
