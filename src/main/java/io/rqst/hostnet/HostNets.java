@@ -8,7 +8,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +36,8 @@ public final class HostNets {
      * its changes are undone first, newest first, going on past failures (as {@code close()} does),
      * and the file is deleted. A file that cannot be read as a state file is moved aside to
      * {@code stateFile.corrupt-TIMESTAMP} with a warning, and nothing in it is run. A file left by this
-     * very process (a {@code HostNet} dropped without {@code close()}) counts as left over too.
+     * very process (a {@code HostNet} dropped without {@code close()}) counts as left over too. Files that other
+     * runs (another TAP name) left in the same directory are undone as well if their processes are gone.
      *
      * @throws HostNetException if the state file belongs to a process that is still running (one
      *     state file serves one process at a time), or cannot be read, moved or deleted
@@ -50,11 +53,46 @@ public final class HostNets {
             if (Files.exists(file)) {
                 recover(file, runner);
             }
+            recoverSiblings(file, runner);
         } catch (IOException e) {
             throw new HostNetException("cannot prepare host network state file " + file + ": " + io.rqst.sys.FileErrors.describe(e)
                     + " (check --state-dir)");
         }
         return new IpHostNet(file, runner);
+    }
+
+    /** The names rqst gives state files: {@code server-TAP.json}, {@code client-TAP.json}. */
+    private static final java.util.regex.Pattern STATE_FILE_NAME = java.util.regex.Pattern.compile("(server|client)-.+\\.json");
+
+    /**
+     * Undoes what earlier runs with another TAP name left in the same directory, if their processes are gone: a run
+     * killed with {@code --tap a} and started again with {@code --tap b} would otherwise leave {@code a}'s routes.
+     * A file of a running process, or one that cannot be read or trusted, is left as it is (with a warning for the
+     * latter); nothing here stops this start.
+     */
+    private static void recoverSiblings(Path file, CommandRunner runner) throws IOException {
+        List<Path> siblings;
+        try (Stream<Path> entries = Files.list(file.getParent())) {
+            siblings = entries.filter(p -> !p.equals(file) && STATE_FILE_NAME.matcher(p.getFileName().toString()).matches())
+                    .sorted().toList();
+        }
+        for (Path sibling : siblings) {
+            try {
+                checkTrusted(sibling);
+                StateFile.Contents contents;
+                try {
+                    contents = StateFile.read(sibling);
+                } catch (StateFile.InvalidException e) {
+                    contents = null; // recover moves it aside, with a warning
+                }
+                if (contents != null && (contents.pid() == ProcessHandle.current().pid() || ownerIsRunning(contents))) {
+                    continue; // running, or another HostNet of this very process
+                }
+                recover(sibling, runner);
+            } catch (HostNetException | IOException e) {
+                log.warn("left {} as it is: {}", sibling, e.getMessage());
+            }
+        }
     }
 
     /**

@@ -244,6 +244,41 @@ class IpHostNetTest {
         assertFalse(Files.exists(stateFile()));
     }
 
+    // Promise: what a killed run with another TAP name left in the same state directory is undone too (a run killed with
+    // --tap rqst9 and started again with --tap rqst0), while the file of a process that still runs, and a file rqst
+    // did not name, are left alone.
+    @Test
+    void openAlsoUndoesWhatAKilledRunWithAnotherTapLeft() throws Exception {
+        Process other = new ProcessBuilder("sleep", "60").start();
+        try {
+            Files.createDirectories(stateFile().getParent());
+            Path dead = stateFile().resolveSibling("server-rqst9.json");
+            Files.writeString(dead, """
+                    { "format": "rqst-hostnet-state", "version": 1, "pid": %d, "processStart": "2026-01-01T10:00:00Z",
+                      "changes": [ { "applied": ["ip", "addr", "add", "10.9.0.1/24", "dev", "rqst9"],
+                                     "undo": ["ip", "addr", "del", "10.9.0.1/24", "dev", "rqst9"] } ] }
+                    """.formatted(NO_SUCH_PID));
+            Files.setPosixFilePermissions(dead, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Path live = stateFile().resolveSibling("client-rqst8.json");
+            String liveState = """
+                    { "format": "rqst-hostnet-state", "version": 1, "pid": %d, "processStart": "%s",
+                      "changes": [ { "applied": ["ip", "addr", "add", "10.8.0.8/24", "dev", "rqst8"],
+                                     "undo": ["ip", "addr", "del", "10.8.0.8/24", "dev", "rqst8"] } ] }
+                    """.formatted(other.pid(), other.info().startInstant().orElseThrow());
+            Files.writeString(live, liveState);
+            Path notOurs = Files.writeString(stateFile().resolveSibling("notes.json"), "{}");
+
+            open().close();
+
+            assertEquals(List.of("ip addr del 10.9.0.1/24 dev rqst9"), ip.commands());
+            assertFalse(Files.exists(dead));
+            assertEquals(liveState, Files.readString(live), "the running process's file is left alone");
+            assertEquals("{}", Files.readString(notOurs));
+        } finally {
+            other.destroyForcibly().waitFor();
+        }
+    }
+
     // Promise: a state directory that cannot be made is named with the system's reason and the option, without Java's
     // class names.
     @Test
