@@ -51,7 +51,7 @@ public final class HostNets {
             }
             Files.deleteIfExists(StateFile.tempFor(file));
             if (Files.exists(file)) {
-                recover(file, runner);
+                recover(file, runner, false);
             }
             recoverSiblings(file, runner);
         } catch (IOException e) {
@@ -67,8 +67,8 @@ public final class HostNets {
     /**
      * Undoes what earlier runs with another TAP name left in the same directory, if their processes are gone: a run
      * killed with {@code --tap a} and started again with {@code --tap b} would otherwise leave {@code a}'s routes.
-     * A file of a running process, or one that cannot be read or trusted, is left as it is (with a warning for the
-     * latter); nothing here stops this start.
+     * A file of a running process is left alone, one that cannot be read or trusted too (with a warning), an invalid
+     * one is moved aside as for this run's own; nothing here stops this start.
      */
     private static void recoverSiblings(Path file, CommandRunner runner) throws IOException {
         List<Path> siblings;
@@ -78,17 +78,7 @@ public final class HostNets {
         }
         for (Path sibling : siblings) {
             try {
-                checkTrusted(sibling);
-                StateFile.Contents contents;
-                try {
-                    contents = StateFile.read(sibling);
-                } catch (StateFile.InvalidException e) {
-                    contents = null; // recover moves it aside, with a warning
-                }
-                if (contents != null && (contents.pid() == ProcessHandle.current().pid() || ownerIsRunning(contents))) {
-                    continue; // running, or another HostNet of this very process
-                }
-                recover(sibling, runner);
+                recover(sibling, runner, true);
             } catch (HostNetException | IOException e) {
                 log.warn("left {} as it is: {}", sibling, e.getMessage());
             }
@@ -115,7 +105,12 @@ public final class HostNets {
         }
     }
 
-    private static void recover(Path file, CommandRunner runner) throws IOException, HostNetException {
+    /**
+     * Undoes a left-over state file and deletes it. {@code sibling}: another run's file (another TAP name), which is
+     * left alone, silently, while its process runs or if it is this process's own; this run's own file is refused
+     * while its process runs, and counts as left over if this process wrote it.
+     */
+    private static void recover(Path file, CommandRunner runner, boolean sibling) throws IOException, HostNetException {
         checkTrusted(file);
         StateFile.Contents leftover;
         try {
@@ -126,6 +121,9 @@ public final class HostNets {
             log.warn("host network state file {} is not valid ({}); moved it to {} and undid nothing: "
                     + "check 'ip address' and 'ip route' for changes an earlier run may have left",
                     file, e.getMessage(), aside);
+            return;
+        }
+        if (sibling && (leftover.pid() == ProcessHandle.current().pid() || ownerIsRunning(leftover))) {
             return;
         }
         if (ownerIsRunning(leftover)) {
