@@ -48,12 +48,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Addresses that appear later (DHCP, SLAAC, an administrator) are found by a scan every {@link #SCAN_PERIOD}, and
  * when a client's first packet reaches the wildcard socket: with every address covered, it went to an address not yet
- * seen. That packet waits for the scan and is dropped if the scan bound a new address; the client sends it again within
- * a second, to the new socket. A connection the wildcard socket accepted for an address that gets a socket later (its
- * first packet came within {@link #VAIN_SCAN_TRUSTED_FOR} of a scan that had not seen the address yet) loses its
- * packets to the new socket, and its client connects again; the sockets of different addresses do not share a
- * {@link io.netty.handler.codec.quic.QuicCodecDispatcher}, which would cost every read. A socket stays bound when its
- * address goes away, and serves it again when it comes back.
+ * seen. That packet waits for a scan that starts after it came, and is dropped if the scan bound a new address; the
+ * client sends it again within a second, to the new socket. Packets of connections under way are not held. A
+ * connection the wildcard socket accepted for an address that gets a socket later (the address came between the scan
+ * and the client's next packet) keeps working: its packets reach the new socket, which hands them to the wildcard
+ * socket's codec ({@link ConnectionRoutes}). A socket stays bound when its address goes away, and serves it
+ * again when it comes back.
  *
  * <p>Thread rules: {@link #start} on the caller's thread; scans on this cover's own thread; {@link #afterScan} from
  * any event loop; {@link #close} from any thread.
@@ -65,10 +65,14 @@ final class AddressCover implements AutoCloseable {
     static final Duration SCAN_PERIOD = Duration.ofSeconds(5);
 
     /**
-     * After a scan that found no new address, the first packets of new connections at the wildcard socket go straight
-     * to its codec for this long, rather than waiting for another scan.
+     * Scans that packets ask for start at least this far apart: a stream of first packets to an address that has no
+     * socket of its own (a link-local one) costs at most ten scans a second, and each such packet waits at most this
+     * long and a scan.
      */
-    static final Duration VAIN_SCAN_TRUSTED_FOR = Duration.ofSeconds(1);
+    static final Duration SCAN_GAP = Duration.ofMillis(100);
+
+    /** First packets held for a scan at most; more are dropped, and their clients send them again. */
+    static final int MAX_HELD = 1024;
 
     /** Addresses covered at most (each costs a socket per event loop); further ones are served by the wildcard alone. */
     static final int MAX_ADDRESSES = 64;
@@ -83,10 +87,12 @@ final class AddressCover implements AutoCloseable {
     private final Supplier<Collection<InetAddress>> hostAddresses;
     private final ScheduledExecutorService scanner;
     private final ChannelHandler initialHandler = new InitialHandler();
+    private final java.util.function.Predicate<ByteBuf> ours;
     /** What waits for the next scan: each is told whether that scan found a new address. */
     private final Queue<Consumer<Boolean>> waiting = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scanQueued = new AtomicBoolean();
-    private volatile long lastVainScan = System.nanoTime() - VAIN_SCAN_TRUSTED_FOR.toNanos();
+    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long lastAskedScan = System.nanoTime() - SCAN_GAP.toNanos();
 
     /** Each address tried: true if it has its sockets. Guarded by {@code this}, as are the fields below. */
     private final Map<InetAddress, Boolean> tried = new LinkedHashMap<>();
@@ -102,12 +108,22 @@ final class AddressCover implements AutoCloseable {
      * @param hostAddresses reads the host's addresses, e.g. {@link #interfaceAddresses()}
      */
     AddressCover(InetAddress wildcard, GroupBinder binder, Supplier<Collection<InetAddress>> hostAddresses) {
+        this(wildcard, binder, hostAddresses, datagram -> false);
+    }
+
+    /**
+     * @param ours whether a datagram belongs to a connection this server has (its ID is one of the server's): such
+     *             packets are never held
+     */
+    AddressCover(InetAddress wildcard, GroupBinder binder, Supplier<Collection<InetAddress>> hostAddresses,
+                 java.util.function.Predicate<ByteBuf> ours) {
         if (!wildcard.isAnyLocalAddress()) {
             throw new IllegalArgumentException(wildcard + " is not a wildcard address");
         }
         this.wildcard = wildcard;
         this.binder = binder;
         this.hostAddresses = hostAddresses;
+        this.ours = ours;
         this.scanner = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rqst-addresses");
             t.setDaemon(true);
@@ -136,33 +152,40 @@ final class AddressCover implements AutoCloseable {
     }
 
     /**
-     * Scans soon (once for all that wait), then tells {@code then}, on the scanning thread, whether the scan found a new
-     * address; true also when this cover is closing.
+     * Scans soon, in a scan that starts after this call (one for all that wait, {@link #SCAN_GAP} after the last one
+     * asked for), then tells {@code then}, on the scanning thread, whether the scan found a new address; true also when
+     * this cover is closing.
+     *
+     * @return false, and {@code then} is not called, when {@link #MAX_HELD} already wait
      */
-    void afterScan(Consumer<Boolean> then) {
+    boolean afterScan(Consumer<Boolean> then) {
+        if (held.incrementAndGet() > MAX_HELD) {
+            held.decrementAndGet();
+            return false;
+        }
         waiting.add(then);
         if (scanQueued.compareAndSet(false, true)) {
+            long wait = Math.max(0, lastAskedScan + SCAN_GAP.toNanos() - System.nanoTime());
             try {
-                scanner.execute(() -> {
+                scanner.schedule(() -> {
                     scanQueued.set(false);
+                    lastAskedScan = System.nanoTime();
                     List<Consumer<Boolean>> these = new ArrayList<>();
                     for (Consumer<Boolean> c; (c = waiting.poll()) != null; ) {
                         these.add(c);
                     }
+                    held.addAndGet(-these.size());
                     boolean found = scan(true);
                     these.forEach(c -> c.accept(found));
-                });
+                }, wait, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException closing) {
                 for (Consumer<Boolean> c; (c = waiting.poll()) != null; ) {
+                    held.decrementAndGet();
                     c.accept(true);
                 }
             }
         }
-    }
-
-    /** Whether a scan found nothing new a moment ago. */
-    boolean scannedInVain() {
-        return System.nanoTime() - lastVainScan < VAIN_SCAN_TRUSTED_FOR.toNanos();
+        return true;
     }
 
     /** The addresses that have their own sockets (tests). */
@@ -221,9 +244,6 @@ final class AddressCover implements AutoCloseable {
                 }
             }
         }
-        if (!found) {
-            lastVainScan = System.nanoTime();
-        }
         return found;
     }
 
@@ -266,6 +286,10 @@ final class AddressCover implements AutoCloseable {
     public void close() {
         closed = true;
         scanner.shutdownNow();
+        for (Consumer<Boolean> c; (c = waiting.poll()) != null; ) { // a scan that will not run now: let go of what waits
+            held.decrementAndGet();
+            c.accept(true);
+        }
         List<Channel> toClose;
         synchronized (this) {
             toClose = List.copyOf(channels);
@@ -290,7 +314,8 @@ final class AddressCover implements AutoCloseable {
     private static final int RFC9000_LONG_INITIAL = 0x80;
 
     /**
-     * Holds an Initial at a wildcard socket until a scan has looked for a new address: if it found one, the Initial is
+     * Holds an Initial at a wildcard socket until a scan has looked for a new address (unless {@link #MAX_HELD} wait
+     * already: then it is dropped): if it found one, the Initial is
      * dropped (most likely it went to that address, whose socket now gets the client's next one and answers from the
      * right address; an answer from the wildcard socket would come from another address and could leave the client
      * half-connected to it); otherwise it goes on to the codec. Other packets go on at once.
@@ -299,11 +324,11 @@ final class AddressCover implements AutoCloseable {
     private final class InitialHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof DatagramPacket p) || !isInitial(p.content()) || scannedInVain()) {
+            if (!(msg instanceof DatagramPacket p) || !isInitial(p.content()) || ours.test(p.content())) {
                 ctx.fireChannelRead(msg);
                 return;
             }
-            afterScan(found -> {
+            boolean waits = afterScan(found -> {
                 if (found) {
                     p.release();
                     return;
@@ -314,6 +339,9 @@ final class AddressCover implements AutoCloseable {
                     p.release();
                 }
             });
+            if (!waits) {
+                p.release();
+            }
         }
     }
 }

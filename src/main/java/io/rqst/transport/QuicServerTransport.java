@@ -10,7 +10,6 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
-import io.netty.handler.codec.quic.QuicCodecDispatcher;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
@@ -26,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,8 +66,8 @@ public final class QuicServerTransport implements AutoCloseable {
      * {@code group}, so that the connections spread over that many threads. With more than one (epoll only) the
      * sockets share the address through {@code SO_REUSEPORT}: the kernel gives each client to one of them by its
      * address and port, and a packet that reaches another socket than its connection's (a client whose NAT gave it
-     * a new port) is passed to the right one by Netty's {@link QuicCodecDispatcher}, which finds it from the
-     * connection ID (each socket's IDs carry its index). An address in use by anyone else is refused as with one
+     * a new port) is passed to the right one by {@link ConnectionRoutes}, which finds it from the connection ID
+     * (each socket's IDs carry its index). An address in use by anyone else is refused as with one
      * socket: it is first bound once without {@code SO_REUSEPORT}.
      *
      * <p>A wildcard address ({@code 0.0.0.0}, {@code ::}) is, with epoll, also bound on each address of the host, so
@@ -88,6 +88,11 @@ public final class QuicServerTransport implements AutoCloseable {
             throw new IllegalArgumentException("loops " + loops + " < 1");
         }
         int perAddress = EventLoops.epoll() ? loops : 1;
+        ConnectionRoutes routes = new ConnectionRoutes();
+        Function<QuicConnectionIdGenerator, ChannelHandler> codec = ids -> codecBuilder(settings, tls, acceptor)
+                .localConnectionIdLength(ConnectionRoutes.CONNECTION_ID_LENGTH)
+                .connectionIdAddressGenerator(ids)
+                .build();
         List<Channel> bound = new ArrayList<>();
         List<AddressCover> covers = new ArrayList<>();
         try {
@@ -99,15 +104,15 @@ public final class QuicServerTransport implements AutoCloseable {
                     refuseIfInUse(a);
                 }
                 if (!cover) {
-                    bound.addAll(bindGroup(group, settings, groupHandler(settings, tls, acceptor, perAddress), null, a, perAddress,
-                            reusePort, false));
+                    bound.addAll(bindGroup(group, settings, routes, codec, null, a, perAddress, reusePort, false));
                     continue;
                 }
-                AddressCover c = new AddressCover(a.getAddress(), at -> bindGroup(group, settings,
-                        groupHandler(settings, tls, acceptor, perAddress), null, at, perAddress, true, true), hostAddresses);
+                AddressCover c = new AddressCover(a.getAddress(),
+                        at -> bindGroup(group, settings, routes, codec, null, at, perAddress, true, true), hostAddresses,
+                        datagram -> routes.indexOf(datagram) >= 0);
                 covers.add(c);
-                List<Channel> wildcard = bindGroup(group, settings, groupHandler(settings, tls, acceptor, perAddress),
-                        c.initialHandler(), a, perAddress, true, false);
+                List<Channel> wildcard = bindGroup(group, settings, routes, codec, c.initialHandler(), a, perAddress, true,
+                        false);
                 bound.addAll(wildcard);
                 c.start(((InetSocketAddress) wildcard.getFirst().localAddress()).getPort());
             }
@@ -120,27 +125,20 @@ public final class QuicServerTransport implements AutoCloseable {
     }
 
     /**
-     * The handler of one address's sockets: with one socket, its codec; with several, the dispatcher they share, which
-     * makes a codec for each. Each address has its own: a dispatcher shared by many sockets costs every read of each
-     * (its read-complete touches every socket's flag, a cache line the other loops write too: one stream lost 9 % on
-     * a wildcard server whose addresses shared one, bench/RESULTS.md 2026-11-24 23:40).
-     */
-    private static ChannelHandler groupHandler(QuicSettings settings, Tls tls, Acceptor acceptor, int sockets) {
-        return sockets > 1 ? new Dispatcher(settings, tls, acceptor) : codecBuilder(settings, tls, acceptor).build();
-    }
-
-    /**
      * Binds {@code count} sockets on {@code a}, each on the next event loop; with port 0 the first one's port is
-     * taken for the others. {@code first}, if not null, goes before the codec. On failure none stays bound.
+     * taken for the others. Each has its own codec, made by {@code codec} with the connection IDs of its route in
+     * {@code routes}. {@code first}, if not null, goes before the codec. On failure none stays bound.
      */
-    private static List<Channel> bindGroup(EventLoopGroup group, QuicSettings settings, ChannelHandler handler, ChannelHandler first,
+    private static List<Channel> bindGroup(EventLoopGroup group, QuicSettings settings, ConnectionRoutes routes,
+                                           Function<QuicConnectionIdGenerator, ChannelHandler> codec, ChannelHandler first,
                                            InetSocketAddress a, int count, boolean reusePort, boolean freeBind) throws IOException {
         List<Channel> bound = new ArrayList<>();
         InetSocketAddress at = a;
         try {
             for (int k = 0; k < count; k++) {
+                ConnectionRoutes.Route route = routes.add();
                 Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                        .handler(withQuietTail(handler, first, settings));
+                        .handler(withQuietTail(codec.apply(routes.ids(route)), first, route, settings));
                 if (reusePort) {
                     b.option(EpollChannelOption.SO_REUSEPORT, true);
                 }
@@ -148,7 +146,13 @@ public final class QuicServerTransport implements AutoCloseable {
                     // an IPv6 address still in duplicate address detection can be bound all the same
                     b.option(EpollChannelOption.IP_FREEBIND, true);
                 }
-                Channel ch = bindOne(b, settings, at);
+                Channel ch;
+                try {
+                    ch = bindOne(b, settings, at);
+                } catch (IOException | RuntimeException e) {
+                    routes.remove(route);
+                    throw e;
+                }
                 bound.add(ch);
                 at = (InetSocketAddress) ch.localAddress(); // with port 0: the port the first one got
             }
@@ -206,30 +210,6 @@ public final class QuicServerTransport implements AutoCloseable {
             // Java finds no IPv6 here (a namespace without an IPv6 address yet) where the kernel has it: Netty's own
             // socket binds all the same, untested for another owner
             LOG.debug("cannot test whether {} is in use: {}", format(a), e.getMessage());
-        }
-    }
-
-    /**
-     * The {@link QuicCodecDispatcher} shared by the sockets of one address: each socket's codec, with connection
-     * IDs that carry the socket's index.
-     */
-    private static final class Dispatcher extends QuicCodecDispatcher {
-        private final QuicSettings settings;
-        private final Tls tls;
-        private final Acceptor acceptor;
-
-        Dispatcher(QuicSettings settings, Tls tls, Acceptor acceptor) {
-            this.settings = settings;
-            this.tls = tls;
-            this.acceptor = acceptor;
-        }
-
-        @Override
-        protected void initChannel(Channel channel, int localConnectionIdLength, QuicConnectionIdGenerator idGenerator) {
-            channel.pipeline().addLast(codecBuilder(settings, tls, acceptor)
-                    .localConnectionIdLength(localConnectionIdLength)
-                    .connectionIdAddressGenerator(idGenerator)
-                    .build());
         }
     }
 
@@ -306,11 +286,15 @@ public final class QuicServerTransport implements AutoCloseable {
      * configured), the codec, then {@link QuietTail}.
      */
     static ChannelHandler withQuietTail(ChannelHandler codec, QuicSettings s) {
-        return withQuietTail(codec, null, s);
+        return withQuietTail(codec, null, null, s);
     }
 
-    /** {@link #withQuietTail(ChannelHandler, QuicSettings)} with {@code first}, if not null, before the codec. */
-    private static ChannelHandler withQuietTail(ChannelHandler codec, ChannelHandler first, QuicSettings s) {
+    /**
+     * {@link #withQuietTail(ChannelHandler, QuicSettings)} with {@code first}, if not null, before the codec, and
+     * {@code route}, if not null, right before it.
+     */
+    private static ChannelHandler withQuietTail(ChannelHandler codec, ChannelHandler first, ConnectionRoutes.Route route,
+                                                QuicSettings s) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -320,6 +304,9 @@ public final class QuicServerTransport implements AutoCloseable {
                 }
                 if (s.receiveAqm() != null) {
                     ch.pipeline().addLast(new ReceiveQueueAqm(s.receiveAqm().target(), s.receiveAqm().interval()));
+                }
+                if (route != null) {
+                    ch.pipeline().addLast(route);
                 }
                 ch.pipeline().addLast(codec, QuietTail.INSTANCE);
                 if (Trace.ON) {
@@ -347,6 +334,17 @@ public final class QuicServerTransport implements AutoCloseable {
         Set<InetAddress> out = new LinkedHashSet<>();
         covers.forEach(c -> out.addAll(c.covered()));
         return out;
+    }
+
+    /** Has every wildcard address's cover scan the host's addresses now; whether a scan bound one (tests). */
+    boolean scanNow() throws Exception {
+        boolean found = false;
+        for (AddressCover c : covers) {
+            java.util.concurrent.CompletableFuture<Boolean> f = new java.util.concurrent.CompletableFuture<>();
+            c.afterScan(f::complete);
+            found |= f.get(5, TimeUnit.SECONDS);
+        }
+        return found;
     }
 
     /** Stops listening. Connections already closed by the caller stay closed. */

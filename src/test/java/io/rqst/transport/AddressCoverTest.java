@@ -70,8 +70,7 @@ class AddressCoverTest {
         assertFalse(AddressCover.isInitial(Unpooled.EMPTY_BUFFER));
     }
 
-    // Promise: what waits for a scan learns whether it found a new address (and bound it on the wildcard's port), and
-    // for a moment after a scan that found nothing the cover says so, so that Initials need not wait again.
+    // Promise: what waits for a scan learns whether it found a new address (and bound it on the wildcard's port).
     @Test
     void aScanTellsWhatWaitsWhetherItFoundANewAddress() throws Exception {
         List<InetAddress> host = new CopyOnWriteArrayList<>(List.of(InetAddress.ofLiteral("127.0.0.1")));
@@ -87,7 +86,53 @@ class AddressCoverTest {
             assertEquals(new InetSocketAddress(InetAddress.ofLiteral("2001:db8::7"), 3456), bound.getLast());
             assertEquals(Set.of(InetAddress.ofLiteral("127.0.0.1"), InetAddress.ofLiteral("2001:db8::7")), cover.covered());
             assertFalse(afterScan(cover), "the next one found nothing");
-            assertTrue(cover.scannedInVain());
+        }
+    }
+
+    // Promise: every first packet waits for a scan that starts after it came (an address may have come a moment
+    // after the last scan), scans asked for start at least SCAN_GAP apart, and at most MAX_HELD packets wait: a flood
+    // of first packets to an address without a socket of its own costs a few scans a second and bounded memory.
+    @Test
+    void scansAskedForAreSpacedAndWhatWaitsIsBounded() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean block = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Long> scans = new CopyOnWriteArrayList<>();
+        try (AddressCover cover = new AddressCover(ANY4, a -> List.of(), () -> {
+            scans.add(System.nanoTime());
+            if (block.get()) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return List.of();
+        })) {
+            cover.start(3456);
+            assertFalse(afterScan(cover));
+            assertFalse(afterScan(cover));
+            assertEquals(3, scans.size(), "the start's scan and one for each");
+            long gap = scans.get(2) - scans.get(1);
+            assertTrue(gap >= AddressCover.SCAN_GAP.toNanos() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5),
+                    "scans asked for are " + gap / 1_000_000 + " ms apart");
+
+            block.set(true);
+            assertTrue(cover.afterScan(found -> {})); // its scan hangs in the host's addresses
+            java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+            int waiting = 0;
+            while (cover.afterScan(found -> told.incrementAndGet())) {
+                waiting++;
+                assertTrue(waiting <= AddressCover.MAX_HELD, "at most MAX_HELD wait");
+            }
+            assertTrue(waiting >= AddressCover.MAX_HELD - 1, waiting + " waited");
+            block.set(false);
+            release.countDown();
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (told.get() < waiting && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertEquals(waiting, told.get(), "each was told once the scan ran");
+            assertTrue(cover.afterScan(found -> {}), "and there is room again");
         }
     }
 
