@@ -29,7 +29,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,11 +89,11 @@ final class AddressCover implements AutoCloseable {
     private final Supplier<Collection<InetAddress>> hostAddresses;
     private final ScheduledExecutorService scanner;
     private final ChannelHandler initialHandler = new InitialHandler();
-    private final java.util.function.Predicate<ByteBuf> ours;
+    private final Predicate<ByteBuf> ours;
     /** What waits for the next scan: each is told whether that scan found a new address. */
     private final Queue<Consumer<Boolean>> waiting = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scanQueued = new AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger held = new AtomicInteger();
     private volatile long lastAskedScan = System.nanoTime() - SCAN_GAP.toNanos();
 
     /** Each address tried: true if it has its sockets. Guarded by {@code this}, as are the fields below. */
@@ -116,7 +118,7 @@ final class AddressCover implements AutoCloseable {
      *             packets are never held
      */
     AddressCover(InetAddress wildcard, GroupBinder binder, Supplier<Collection<InetAddress>> hostAddresses,
-                 java.util.function.Predicate<ByteBuf> ours) {
+                 Predicate<ByteBuf> ours) {
         if (!wildcard.isAnyLocalAddress()) {
             throw new IllegalArgumentException(wildcard + " is not a wildcard address");
         }
@@ -179,13 +181,18 @@ final class AddressCover implements AutoCloseable {
                     these.forEach(c -> c.accept(found));
                 }, wait, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException closing) {
-                for (Consumer<Boolean> c; (c = waiting.poll()) != null; ) {
-                    held.decrementAndGet();
-                    c.accept(true);
-                }
+                letGo();
             }
         }
         return true;
+    }
+
+    /** Tells all that wait that no scan will run (this cover is closing): each lets its packet go. */
+    private void letGo() {
+        for (Consumer<Boolean> c; (c = waiting.poll()) != null; ) {
+            held.decrementAndGet();
+            c.accept(true);
+        }
     }
 
     /** The addresses that have their own sockets (tests). */
@@ -286,10 +293,7 @@ final class AddressCover implements AutoCloseable {
     public void close() {
         closed = true;
         scanner.shutdownNow();
-        for (Consumer<Boolean> c; (c = waiting.poll()) != null; ) { // a scan that will not run now: let go of what waits
-            held.decrementAndGet();
-            c.accept(true);
-        }
+        letGo(); // a scan scheduled for them will not run now
         List<Channel> toClose;
         synchronized (this) {
             toClose = List.copyOf(channels);
