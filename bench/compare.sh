@@ -169,6 +169,19 @@ multi_ns() { # multi_ns I NET : namespace ab-rqI, a veth to the server's namespa
   ip -n "$NS_SRV" link set "rqm-s$i" up; ip -n "$ns" link set "rqm-c$i" up
   mkdir -p "/etc/netns/$ns"; echo "$net.1 rqst.bench" >"/etc/netns/$ns/hosts"
 }
+# await_own_sockets ADDR : waits until a wildcard server has bound ADDR itself (it finds a new address within 5 s), so
+# that the clients to come connect to that address's complete set of sockets: before, their first packets went to
+# the wildcard socket, or to the first of the address's sockets while the next was being bound, and such a
+# connection's packets are handed from socket to socket for its whole life (bench/RESULTS.md 2026-11-25 01:45)
+await_own_sockets() {
+  local a=$1 log=$SCRATCH/logs/rqst-srv.out
+  grep -q "listening on \[\[::\]\|listening on \[0\.0\.0\.0" "$log" 2>/dev/null || return 0 # a --listen server: nothing to wait for
+  for _ in $(seq 1 100); do
+    grep -q "listening on $a:[0-9]* too" "$log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  log "multi: the server did not bind $a within 10 s; its clients go to its wildcard socket"
+}
 multi() {
   local d=$RUN_DIR/rqst-multi i; mkdir -p "$d"
   if ((MULTI_FAN)); then
@@ -187,6 +200,7 @@ multi() {
     (cd "$ROOT" && JAVA_HOME=${JAVA_BIN%/bin/java} MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow" mvn -B -q test-compile >"$d/test-compile.log" 2>&1) \
       || { tail -20 "$d/test-compile.log" >&2; die "multi: cannot compile the load generator (mvn test-compile)"; }
     multi_ns f 10.97.0   # ab-rqf: where the fleet's UDP sockets live
+    await_own_sockets 10.97.0.1
     # the launcher's JIT options (it does not start the fleet) and RQST_ARGS, as every rqst client gets them
     local jit; jit=$("$ROOT/rqst" jvm-options | sed "s/.*/'&'/" | tr '\n' ' ') || die "multi: rqst jvm-options failed"
     FLEET_STARTED=1
@@ -207,6 +221,7 @@ multi() {
       ip -n "ab-rq$i" addr add "10.8.0.$((100 + i))/24" dev "rqf$i"; ip -n "ab-rq$i" link set "rqf$i" up
     done
   else
+    await_own_sockets "10.96.$MULTI_N.1" # one scan binds every address it finds: the last one made is enough
     for i in $(seq 1 "$MULTI_N"); do
       start_daemon "rqst-m$i" "ab-rq$i" env RQST_JAVA_OPTS="-Xmx128m" sh -c \
         "cd '$PKI/client' && exec '$ROOT/rqst' client ${RQST_ARGS:-} --address 10.8.0.$((100 + i))/24 --state-dir '$SCRATCH/rqst-state-m$i' vpn://rqst.bench"
