@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * client sends it again within a second, to the new socket. Packets of connections under way are not held. A
  * connection the wildcard socket accepted for an address that gets a socket later (the address came between the scan
  * and the client's next packet) keeps working: its packets reach the new socket, which hands them to the wildcard
- * socket's codec ({@link ConnectionRoutes}). A socket stays bound when its address goes away, and serves it
- * again when it comes back.
+ * socket's codec ({@link ConnectionRoutes}). An address gone for {@link #GONE_FOR} has its sockets closed, and is
+ * bound again if it comes back.
  *
  * <p>Thread rules: {@link #start} on the caller's thread; scans on this cover's own thread; {@link #afterScan} from
  * any event loop; {@link #close} from any thread.
@@ -96,9 +96,29 @@ final class AddressCover implements AutoCloseable {
     private final AtomicInteger held = new AtomicInteger();
     private volatile long lastAskedScan = System.nanoTime() - SCAN_GAP.toNanos();
 
-    /** Each address tried: true if it has its sockets. Guarded by {@code this}, as are the fields below. */
-    private final Map<InetAddress, Boolean> tried = new LinkedHashMap<>();
-    private final List<Channel> channels = new ArrayList<>();
+    /**
+     * An address gone from the host this long has its sockets closed, and is bound again if it comes back. A host whose
+     * addresses change (IPv6 temporary addresses are replaced every day) would otherwise gather sockets until
+     * {@link #MAX_ADDRESSES}. A connection on such a socket ends with it: its packets could not arrive anyway.
+     */
+    static final Duration GONE_FOR = Duration.ofSeconds(10);
+
+    /** One address tried: whether it was bound, and its sockets. */
+    private static final class Tried {
+        final boolean bound;
+        final List<Channel> channels;
+        /** When a scan first missed the address on the host, or 0 while it is there. */
+        long missingSince;
+
+        Tried(boolean bound, List<Channel> channels) {
+            this.bound = bound;
+            this.channels = channels;
+        }
+    }
+
+    /** Each address tried, in the order found. Guarded by {@code this}, as are the fields below. */
+    private final Map<InetAddress, Tried> tried = new LinkedHashMap<>();
+    private Duration goneFor = GONE_FOR;
     private int port = -1;
     private boolean full;
     /** Set first by {@link #close}: a bind that fails then is the close's doing, not worth a warning. */
@@ -198,15 +218,23 @@ final class AddressCover implements AutoCloseable {
     /** The addresses that have their own sockets (tests). */
     synchronized Set<InetAddress> covered() {
         Set<InetAddress> out = new LinkedHashSet<>();
-        tried.forEach((a, ok) -> {
-            if (ok) {
+        tried.forEach((a, t) -> {
+            if (t.bound) {
                 out.add(a);
             }
         });
         return out;
     }
 
-    /** Binds the host's addresses not tried yet; returns whether it bound one, or is closing. */
+    /** Sets {@link #GONE_FOR} (tests). */
+    synchronized void goneFor(Duration d) {
+        goneFor = d;
+    }
+
+    /**
+     * Binds the host's addresses not tried yet, and closes the sockets of those gone for {@link #GONE_FOR}; returns
+     * whether it bound one, or is closing.
+     */
     private boolean scan(boolean later) {
         List<InetAddress> want;
         try {
@@ -215,8 +243,37 @@ final class AddressCover implements AutoCloseable {
             LOG.debug("cannot read this host's addresses: {}", e.toString());
             return false;
         }
+        List<Channel> toClose = new ArrayList<>();
+        try {
+            return scan(want, later, toClose);
+        } finally {
+            for (Channel c : toClose) {
+                c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private boolean scan(List<InetAddress> want, boolean later, List<Channel> toClose) {
         boolean found = false;
         synchronized (this) {
+            long now = System.nanoTime();
+            Set<InetAddress> here = Set.copyOf(want);
+            for (var it = tried.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                Tried t = e.getValue();
+                if (here.contains(e.getKey())) {
+                    t.missingSince = 0;
+                } else if (t.missingSince == 0) {
+                    t.missingSince = now;
+                } else if (now - t.missingSince >= goneFor.toNanos()) {
+                    it.remove();
+                    toClose.addAll(t.channels);
+                    if (t.bound) {
+                        LOG.info("no longer listening on {}: the address is gone from this host",
+                                QuicServerTransport.format(new InetSocketAddress(e.getKey(), port)));
+                    }
+                }
+            }
             for (InetAddress a : want) {
                 if (closed) {
                     return true;
@@ -234,8 +291,7 @@ final class AddressCover implements AutoCloseable {
                 }
                 InetSocketAddress at = new InetSocketAddress(a, port);
                 try {
-                    channels.addAll(binder.bind(at));
-                    tried.put(a, true);
+                    tried.put(a, new Tried(true, List.copyOf(binder.bind(at))));
                     found = true;
                     if (later) {
                         LOG.info("listening on {} too: a new address of this host", QuicServerTransport.format(at));
@@ -246,7 +302,7 @@ final class AddressCover implements AutoCloseable {
                     if (closed) {
                         return true;
                     }
-                    tried.put(a, false);
+                    tried.put(a, new Tried(false, List.of()));
                     LOG.warn("{}; clients that connect to that address may get no answer", e.getMessage());
                 }
             }
@@ -294,10 +350,10 @@ final class AddressCover implements AutoCloseable {
         closed = true;
         scanner.shutdownNow();
         letGo(); // a scan scheduled for them will not run now
-        List<Channel> toClose;
+        List<Channel> toClose = new ArrayList<>();
         synchronized (this) {
-            toClose = List.copyOf(channels);
-            channels.clear();
+            tried.values().forEach(t -> toClose.addAll(t.channels));
+            tried.clear();
         }
         for (Channel c : toClose) {
             c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.rqst.it;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rqst.it.VpnBed.Site;
@@ -70,6 +71,16 @@ class ServerAddressesIT {
         VpnBed.awaitLogAfter(server, mark, Pattern.compile("INFO listening on " + Pattern.quote(late) + ":3456 too"),
                 Duration.ofSeconds(5));
         bed.assertPings(c.ns(), "10.8.0.1", 3);
+
+        // an address that goes away has its sockets closed within AddressCover.GONE_FOR and a scan; the others stay
+        mark = VpnBed.mark(server);
+        bed.tb.execOk(bed.server, "ip", "address", "del", late + "/24", "dev", serverSideOf(c));
+        VpnBed.awaitLogAfter(server, mark, Pattern.compile("INFO no longer listening on " + Pattern.quote(late)
+                + ":3456: the address is gone from this host"), Duration.ofSeconds(25));
+        String sockets = bed.tb.execOk(bed.server, "ss", "-Hluan"); // IPv4 ones as [::ffff:a.b.c.d]:3456
+        assertFalse(sockets.contains(late + "]:3456"), sockets);
+        assertTrue(sockets.contains(secondV4 + "]:3456"), sockets);
+        bed.assertPings(a.ns(), "10.8.0.1", 3);
     }
 
     /**

@@ -136,6 +136,46 @@ class AddressCoverTest {
         }
     }
 
+    // Promise: an address gone from the host for GONE_FOR has its sockets closed and is no longer covered, so that a
+    // host whose addresses change (IPv6 temporary addresses) does not gather sockets; one that comes back is bound
+    // again, and one missed by a single scan keeps its sockets.
+    @Test
+    void anAddressGoneForAWhileHasItsSocketsClosedAndComesBackBound() throws Exception {
+        InetAddress stays = InetAddress.ofLiteral("127.0.0.1");
+        InetAddress goes = InetAddress.ofLiteral("2001:db8::9");
+        List<InetAddress> host = new CopyOnWriteArrayList<>(List.of(stays, goes));
+        java.util.Map<InetAddress, List<io.netty.channel.Channel>> sockets = new java.util.concurrent.ConcurrentHashMap<>();
+        try (AddressCover cover = new AddressCover(ANY6, a -> {
+            io.netty.channel.Channel ch = new io.netty.channel.embedded.EmbeddedChannel();
+            sockets.computeIfAbsent(a.getAddress(), k -> new CopyOnWriteArrayList<>()).add(ch);
+            return List.of(ch);
+        }, () -> host)) {
+            cover.goneFor(java.time.Duration.ofMillis(300));
+            cover.start(3456);
+            assertEquals(Set.of(stays, goes), cover.covered());
+
+            host.remove(goes);
+            assertFalse(afterScan(cover));
+            assertEquals(Set.of(stays, goes), cover.covered(), "missed once: kept");
+            host.add(goes);
+            assertFalse(afterScan(cover), "back before GONE_FOR: nothing to bind");
+            host.remove(goes);
+            assertFalse(afterScan(cover));
+            Thread.sleep(350);
+            assertFalse(afterScan(cover));
+            assertEquals(Set.of(stays), cover.covered(), "gone for GONE_FOR");
+            assertFalse(sockets.get(goes).getFirst().isOpen(), "its socket is closed");
+            assertTrue(sockets.get(stays).getFirst().isOpen(), "the other address's is not");
+
+            host.add(goes);
+            assertTrue(afterScan(cover), "back: bound again");
+            assertEquals(Set.of(stays, goes), cover.covered());
+            assertEquals(2, sockets.get(goes).size());
+            assertTrue(sockets.get(goes).getLast().isOpen());
+        }
+        sockets.values().forEach(l -> l.forEach(ch -> assertFalse(ch.isOpen(), "closing the cover closes every socket")));
+    }
+
     // Promise: an address that cannot be bound is tried once and left to the wildcard socket; the others are bound.
     @Test
     void anAddressThatCannotBeBoundIsLeftAlone() throws Exception {
