@@ -40,11 +40,14 @@ final class ConnectionRoutes {
     /** RFC 9000 §17.3.1: a short header's Destination Connection ID follows its first byte. */
     private static final int RFC9000_SHORT_DCID_AT = 1;
     /** The index, in two bytes: at most this many sockets. */
-    static final int MAX_SOCKETS = 1 << 16;
+    private static final int MAX_SOCKETS = 1 << 16;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** Ties an index to this server: a random connection ID of a client passes for one of ours once in 2^16. */
+    /**
+     * Ties an index to this server: a client's random connection ID passes this check once in 2^16, and must also name
+     * one of the server's few sockets to pass for one of ours.
+     */
     private final int seal = RANDOM.nextInt() & 0xFFFF;
     private volatile Route[] routes = new Route[0];
 
