@@ -134,6 +134,18 @@ public final class Libc {
     public static final int SOL_SOCKET = 1;
     /** {@code SO_RCVBUFFORCE}, asm-generic/socket.h: like SO_RCVBUF, past rmem_max, with CAP_NET_ADMIN. */
     public static final int SO_RCVBUFFORCE = 33;
+    /**
+     * {@code SO_ATTACH_REUSEPORT_CBPF}, asm-generic/socket.h: a classic BPF program that picks the socket of an
+     * {@code SO_REUSEPORT} group for each packet (its return value is the index in the group; one past it leaves
+     * the packet to the hash). The value is a {@code struct sock_fprog}.
+     */
+    public static final int SO_ATTACH_REUSEPORT_CBPF = 51;
+    /** {@code sizeof(struct sock_fprog)}: {@code unsigned short len;} (padded to 8), {@code struct sock_filter *filter;}, linux/filter.h. */
+    public static final int SOCK_FPROG_SIZE = 16;
+    /** Offset of {@code filter} in {@code struct sock_fprog}. */
+    public static final int SOCK_FPROG_FILTER = 8;
+    /** {@code sizeof(struct sock_filter)}: {@code __u16 code; __u8 jt; __u8 jf; __u32 k;}, linux/filter.h. */
+    public static final int SOCK_FILTER_SIZE = 8;
 
     // ---- <linux/time.h> ----
     /** {@code CLOCK_REALTIME}, linux/time.h: the clock socket timestamps use. */
@@ -370,6 +382,15 @@ public final class Libc {
     public static int setsockopt(MemorySegment cap, int fd, int level, int name, long value) {
         try {
             return (int) SETSOCKOPT.invokeExact(cap, fd, level, name, value, Integer.BYTES);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** {@code setsockopt(2)} with a value of {@code length} bytes at {@code value} (an address), capturing errno into {@code cap}. */
+    public static int setsockopt(MemorySegment cap, int fd, int level, int name, long value, int length) {
+        try {
+            return (int) SETSOCKOPT.invokeExact(cap, fd, level, name, value, length);
         } catch (Throwable t) {
             throw fail(t);
         }

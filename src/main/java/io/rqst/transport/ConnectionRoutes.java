@@ -1,6 +1,7 @@
 package io.rqst.transport;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
@@ -9,6 +10,11 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Hands each QUIC packet a server receives to the socket whose codec holds its connection, across all of the
@@ -28,6 +34,11 @@ import java.util.Arrays;
  * (bench/RESULTS.md 2026-11-24 23:40), as its read-complete touches every socket's flag. Here a socket's
  * read-complete touches only the sockets it passed packets to.
  *
+ * <p>The sockets of one address form a {@link Group}. Where the kernel can be told to give each packet to the
+ * socket its connection ID names ({@link ReuseportSteering}), a new client's first Initial is handed to the
+ * group's socket with the fewest connections, so that the event loops get equal shares of the clients; after the
+ * handshake's first flight nothing of it is handed over.
+ *
  * <p>Thread rules: {@link #add} and {@link #remove} on any thread; a {@link Route} runs on its socket's event loop,
  * and a packet it passes on is read on the other socket's event loop (Netty's pipeline moves it there).
  */
@@ -39,6 +50,17 @@ final class ConnectionRoutes {
     private static final int RFC9000_LONG_DCID_LENGTH_AT = 5;
     /** RFC 9000 §17.3.1: a short header's Destination Connection ID follows its first byte. */
     private static final int RFC9000_SHORT_DCID_AT = 1;
+    /** RFC 9000 §17.2: the Long Packet Type bits of a long header's first byte, and their value for an Initial (§17.2.2). */
+    private static final int RFC9000_LONG_TYPE = 0x30;
+    private static final int RFC9000_INITIAL = 0x00;
+    /** RFC 9000 §15: QUIC version 1, whose Initial the balancing recognises. */
+    private static final int RFC9000_VERSION_1 = 0x00000001;
+    /** A new client's choice of socket holds for its retransmitted Initials this long (quiche's handshake timeout is 10 s). */
+    static final long REMEMBER_CHOICE_NANOS = 10_000_000_000L;
+    /** Choices remembered at most; a flood of Initials past this stays where the kernel put it. */
+    static final int MAX_CHOICES = 4096;
+    /** A socket given a new client counts it this long, until its codec has made the connection. */
+    static final long SETTLE_NANOS = 250_000_000L;
     /** The index, in two bytes: at most this many sockets. */
     private static final int MAX_SOCKETS = 1 << 16;
 
@@ -51,8 +73,17 @@ final class ConnectionRoutes {
     private final int seal = RANDOM.nextInt() & 0xFFFF;
     private volatile Route[] routes = new Route[0];
 
-    /** A new socket's route, to go right before its codec, whose IDs come from {@link #ids}. */
-    synchronized Route add() {
+    /** A new socket's route, alone in its group, to go right before its codec, whose IDs come from {@link #ids}. */
+    Route add() {
+        return group().add();
+    }
+
+    /** A new group: the sockets that share one address ({@code SO_REUSEPORT}). */
+    Group group() {
+        return new Group();
+    }
+
+    private synchronized Route add(Group g) {
         Route[] now = routes;
         int free = 0;
         while (free < now.length && now[free] != null) {
@@ -61,7 +92,7 @@ final class ConnectionRoutes {
         if (free >= MAX_SOCKETS) {
             throw new IllegalStateException("more than " + MAX_SOCKETS + " UDP sockets");
         }
-        Route r = new Route(free);
+        Route r = new Route(free, g);
         Route[] next = Arrays.copyOf(now, Math.max(now.length, free + 1));
         next[free] = r;
         routes = next;
@@ -70,6 +101,7 @@ final class ConnectionRoutes {
 
     /** Frees {@code r}'s index (its socket is closed). */
     synchronized void remove(Route r) {
+        r.group.lost(r);
         Route[] next = routes.clone();
         if (r.index < next.length && next[r.index] == r) {
             next[r.index] = null;
@@ -147,18 +179,174 @@ final class ConnectionRoutes {
     }
 
     /**
+     * The sockets that share one address ({@code SO_REUSEPORT}), in the order they were bound: their order in the
+     * kernel's group. Once {@link #steer} has the kernel give each packet of a known connection straight to its
+     * socket ({@link ReuseportSteering}), a new client's first Initial is handed to the socket with the fewest
+     * connections, so that the group's event loops get equal shares of the clients. The kernel's hash of the
+     * clients' addresses and ports alone gave 16 clients to two loops 12 / 4 (bench/RESULTS.md 2026-11-25 01:45).
+     * Without steering every packet of a connection balanced away from its hash would be handed over, so an
+     * unsteered group is not balanced.
+     */
+    final class Group {
+        private final List<Route> members = new CopyOnWriteArrayList<>();
+        private volatile boolean steered;
+        /** Each new client's socket, by its first Initial's destination connection ID, for its retransmissions. */
+        private final ConcurrentHashMap<ByteBuffer, Choice> choices = new ConcurrentHashMap<>();
+
+        private Group() {}
+
+        /** A new socket's route in this group, to go right before its codec, whose IDs come from {@link #ids}. */
+        Route add() {
+            Route r = ConnectionRoutes.this.add(this);
+            members.add(r);
+            return r;
+        }
+
+        /**
+         * Has the kernel give each packet of a known connection to its socket; {@code channels} are the group's sockets
+         * in the order their routes were added. Null if done, else why not: the group is then left to the kernel's
+         * hash and not balanced.
+         */
+        String steer(List<Channel> channels) {
+            List<Route> now = List.copyOf(members);
+            if (now.size() < 2 || now.size() != channels.size()) {
+                return now.size() + " routes for " + channels.size() + " sockets";
+            }
+            if (now.size() > ReuseportSteering.MAX_GROUP) {
+                return "more than " + ReuseportSteering.MAX_GROUP + " sockets on one address";
+            }
+            int[] indexes = now.stream().mapToInt(r -> r.index).toArray();
+            String why = ReuseportSteering.attach(channels.getFirst(), ReuseportSteering.program(seal, indexes));
+            steered = why == null;
+            return why;
+        }
+
+        /** Whether the kernel steers this group's packets and new clients are balanced (tests). */
+        boolean steered() {
+            return steered;
+        }
+
+        /** Balances new clients as if the kernel steered the group (tests without sockets). */
+        void steeredForTests() {
+            steered = true;
+        }
+
+        /** A socket of the group closed: the kernel's positions have changed, so no more balancing. */
+        private void lost(Route r) {
+            steered = false;
+            members.remove(r);
+            choices.clear();
+        }
+
+        /**
+         * The socket for the packet {@code datagram} that reached {@code here} and names none of the server's
+         * connections: for a client's first Initial (QUIC v1) in a steered group the one with the fewest connections
+         * (ties stay), the same for its retransmissions; else {@code here}.
+         */
+        Route forNewConnection(Route here, ByteBuf datagram) {
+            if (!steered) {
+                return here;
+            }
+            int at = datagram.readerIndex();
+            int n = datagram.readableBytes();
+            if (n < RFC9000_LONG_DCID_LENGTH_AT + 1
+                    || (datagram.getUnsignedByte(at) & (RFC9000_LONG_FORM | RFC9000_LONG_TYPE)) != (RFC9000_LONG_FORM | RFC9000_INITIAL)
+                    || datagram.getInt(at + 1) != RFC9000_VERSION_1) {
+                return here;
+            }
+            int length = datagram.getUnsignedByte(at + RFC9000_LONG_DCID_LENGTH_AT);
+            if (length < 1 || length > CONNECTION_ID_LENGTH || n < RFC9000_LONG_DCID_LENGTH_AT + 1 + length) {
+                return here;
+            }
+            byte[] id = new byte[length];
+            datagram.getBytes(at + RFC9000_LONG_DCID_LENGTH_AT + 1, id);
+            ByteBuffer key = ByteBuffer.wrap(id);
+            long now = System.nanoTime();
+            Choice before = choices.get(key);
+            if (before != null && now - before.at() < REMEMBER_CHOICE_NANOS && before.to().ctx != null) {
+                return before.to();
+            }
+            Route best = here;
+            int least = here.load(now);
+            for (Route r : members) {
+                if (r != here && r.ctx != null) {
+                    int load = r.load(now);
+                    if (load < least) {
+                        best = r;
+                        least = load;
+                    }
+                }
+            }
+            best.chosen(now);
+            if (choices.size() >= MAX_CHOICES) {
+                choices.values().removeIf(c -> now - c.at() >= REMEMBER_CHOICE_NANOS);
+            }
+            if (choices.size() < MAX_CHOICES) {
+                choices.put(key, new Choice(best, now));
+            }
+            return best;
+        }
+    }
+
+    /** Where a new client's first Initial went, and when. */
+    private record Choice(Route to, long at) {}
+
+    /**
      * One socket's handler, right before its codec: passes a packet of another socket's connection to that socket's
      * codec, and that socket a read-complete after the burst. Not sharable: one per socket.
      */
     final class Route extends ChannelInboundHandlerAdapter {
         final int index;
+        private final Group group;
         private volatile ChannelHandlerContext ctx;
+        /** The codec's connections, handshakes included. */
+        private final AtomicInteger connections = new AtomicInteger();
+        /** New clients given this socket within {@link #SETTLE_NANOS} of {@link #lastChosen} whose connection is not counted yet. */
+        private final AtomicInteger settling = new AtomicInteger();
+        private volatile long lastChosen;
+        /** Packets passed to another socket (tests). */
+        private final AtomicLong handedOver = new AtomicLong();
         /** The routes this burst of reads passed packets to (this socket's loop only). */
         private Route[] passedTo = new Route[2];
         private int passed;
 
-        private Route(int index) {
+        private Route(int index, Group group) {
             this.index = index;
+            this.group = group;
+        }
+
+        /** The group of sockets on this one's address. */
+        Group group() {
+            return group;
+        }
+
+        /** Packets this socket read that went to another socket's codec (tests). */
+        long handedOver() {
+            return handedOver.get();
+        }
+
+        /** The codec's connections, handshakes included (tests). */
+        int connections() {
+            return connections.get();
+        }
+
+        /** The codec made {@code quic}, on this socket's loop: it counts until it closes. */
+        void opened(Channel quic) {
+            connections.incrementAndGet();
+            settling.updateAndGet(v -> Math.max(0, v - 1));
+            quic.closeFuture().addListener(f -> connections.decrementAndGet());
+        }
+
+        private int load(long now) {
+            return connections.get() + (now - lastChosen < SETTLE_NANOS ? settling.get() : 0);
+        }
+
+        private void chosen(long now) {
+            if (now - lastChosen >= SETTLE_NANOS) {
+                settling.set(0);
+            }
+            settling.incrementAndGet();
+            lastChosen = now;
         }
 
         @Override
@@ -176,17 +364,21 @@ final class ConnectionRoutes {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof DatagramPacket p) {
                 int to = indexOf(p.content());
-                if (to >= 0 && to != index) {
+                Route target = null;
+                if (to >= 0) {
                     Route[] all = routes;
-                    Route target = to < all.length ? all[to] : null;
-                    ChannelHandlerContext there = target == null ? null : target.ctx;
-                    if (there != null) {
-                        // as if that socket had read it: its codec takes the local address from the packet
-                        there.fireChannelRead(new DatagramPacket(p.content(), (InetSocketAddress) there.channel().localAddress(),
-                                p.sender()));
-                        remember(target);
-                        return;
-                    }
+                    target = to != index && to < all.length ? all[to] : null;
+                } else {
+                    target = group.forNewConnection(this, p.content());
+                }
+                ChannelHandlerContext there = target == null || target == this ? null : target.ctx;
+                if (there != null) {
+                    // as if that socket had read it: its codec takes the local address from the packet
+                    there.fireChannelRead(new DatagramPacket(p.content(), (InetSocketAddress) there.channel().localAddress(),
+                            p.sender()));
+                    handedOver.incrementAndGet();
+                    remember(target);
+                    return;
                 }
             }
             ctx.fireChannelRead(msg);

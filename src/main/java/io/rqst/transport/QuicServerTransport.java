@@ -10,7 +10,6 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
-import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.rqst.trace.Trace;
@@ -89,9 +88,9 @@ public final class QuicServerTransport implements AutoCloseable {
         }
         int perAddress = EventLoops.epoll() ? loops : 1;
         ConnectionRoutes routes = new ConnectionRoutes();
-        Function<QuicConnectionIdGenerator, ChannelHandler> codec = ids -> codecBuilder(settings, tls, acceptor)
+        Function<ConnectionRoutes.Route, ChannelHandler> codec = route -> codecBuilder(settings, tls, acceptor, route)
                 .localConnectionIdLength(ConnectionRoutes.CONNECTION_ID_LENGTH)
-                .connectionIdAddressGenerator(ids)
+                .connectionIdAddressGenerator(routes.ids(route))
                 .build();
         List<Channel> bound = new ArrayList<>();
         List<AddressCover> covers = new ArrayList<>();
@@ -130,15 +129,16 @@ public final class QuicServerTransport implements AutoCloseable {
      * {@code routes}. {@code first}, if not null, goes before the codec. On failure none stays bound.
      */
     private static List<Channel> bindGroup(EventLoopGroup group, QuicSettings settings, ConnectionRoutes routes,
-                                           Function<QuicConnectionIdGenerator, ChannelHandler> codec, ChannelHandler first,
+                                           Function<ConnectionRoutes.Route, ChannelHandler> codec, ChannelHandler first,
                                            InetSocketAddress a, int count, boolean reusePort, boolean freeBind) throws IOException {
         List<Channel> bound = new ArrayList<>();
         InetSocketAddress at = a;
+        ConnectionRoutes.Group sharing = routes.group();
         try {
             for (int k = 0; k < count; k++) {
-                ConnectionRoutes.Route route = routes.add();
+                ConnectionRoutes.Route route = sharing.add();
                 Bootstrap b = new Bootstrap().group(group).channel(EventLoops.datagramChannel())
-                        .handler(withQuietTail(codec.apply(routes.ids(route)), first, route, settings));
+                        .handler(withQuietTail(codec.apply(route), first, route, settings));
                 if (reusePort) {
                     b.option(EpollChannelOption.SO_REUSEPORT, true);
                 }
@@ -159,6 +159,13 @@ public final class QuicServerTransport implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             bound.forEach(Channel::close);
             throw e;
+        }
+        if (count > 1) {
+            String why = sharing.steer(bound);
+            if (why != null) {
+                LOG.info("{}: packets are left to the kernel's hash over its {} sockets, and new clients are not balanced"
+                        + " over the loops: cannot steer by connection ID ({})", format(at), count, why);
+            }
         }
         return bound;
     }
@@ -213,7 +220,8 @@ public final class QuicServerTransport implements AutoCloseable {
         }
     }
 
-    private static QuicServerCodecBuilder codecBuilder(QuicSettings s, Tls tls, Acceptor acceptor) {
+    private static QuicServerCodecBuilder codecBuilder(QuicSettings s, Tls tls, Acceptor acceptor,
+                                                       ConnectionRoutes.Route route) {
         QuicServerCodecBuilder b = new QuicServerCodecBuilder()
                 .sslContext(tls.context())
                 .maxIdleTimeout(s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -232,6 +240,7 @@ public final class QuicServerTransport implements AutoCloseable {
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
                     protected void initChannel(QuicChannel ch) {
+                        route.opened(ch);
                         ch.pipeline().addLast(new QuicConnection(ch, tls, acceptor::accept,
                                 (c, why) -> acceptor.refused(c.remoteAddress(), why)));
                     }

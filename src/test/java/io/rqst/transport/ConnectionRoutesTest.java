@@ -122,6 +122,51 @@ class ConnectionRoutesTest {
         chA.close();
     }
 
+    // Promise: in a steered group a new client's first Initial goes to the socket with the fewest connections (a tie
+    // stays where the kernel put it), its retransmissions follow it, and a packet of a known connection is not
+    // balanced; an unsteered group hands nothing over.
+    @Test
+    void aNewClientsInitialGoesToTheSocketWithFewestConnections() {
+        ConnectionRoutes.Group group = routes.group();
+        ConnectionRoutes.Route a = group.add();
+        ConnectionRoutes.Route b = group.add();
+        List<Object> readA = new ArrayList<>();
+        List<Object> readB = new ArrayList<>();
+        InetSocketAddress at = new InetSocketAddress("127.0.0.1", 3456);
+        EmbeddedChannel chA = channel(a, readA, new int[1], at);
+        EmbeddedChannel chB = channel(b, readB, new int[1], at);
+        InetSocketAddress client = new InetSocketAddress("127.0.0.1", 50000);
+        ByteBuffer first = ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        ByteBuffer second = ByteBuffer.wrap(new byte[] {9, 9, 9, 9, 9, 9, 9, 9});
+
+        chA.pipeline().fireChannelRead(new DatagramPacket(longHeader(0, first), at, client));
+        assertEquals(List.of(1, 0), List.of(readA.size(), readB.size()), "unsteered: stays");
+
+        group.steeredForTests();
+        chA.pipeline().fireChannelRead(new DatagramPacket(longHeader(0, first), at, client));
+        assertEquals(List.of(2, 0), List.of(readA.size(), readB.size()), "a tie stays where the kernel put it");
+        EmbeddedChannel quic = new EmbeddedChannel();
+        a.opened(quic);
+        chA.pipeline().fireChannelRead(new DatagramPacket(longHeader(0, first), at, client));
+        assertEquals(List.of(3, 0), List.of(readA.size(), readB.size()), "a retransmission follows its first Initial");
+
+        chA.pipeline().fireChannelRead(new DatagramPacket(longHeader(0, second), at, client));
+        assertEquals(List.of(3, 1), List.of(readA.size(), readB.size()), "a new client goes to the socket with fewer");
+        chA.pipeline().fireChannelRead(new DatagramPacket(longHeader(0, second), at, client));
+        assertEquals(List.of(3, 2), List.of(readA.size(), readB.size()), "its retransmission follows it");
+        assertEquals(2, a.handedOver());
+
+        chA.pipeline().fireChannelRead(new DatagramPacket(longHeader(2, second), at, client));
+        chA.pipeline().fireChannelRead(new DatagramPacket(shortHeader(second), at, client));
+        assertEquals(List.of(5, 2), List.of(readA.size(), readB.size()), "only Initials are balanced");
+
+        quic.close();
+        assertEquals(0, a.connections(), "a closed connection no longer counts");
+        chA.close();
+        assertFalse(group.steered(), "a group that lost a socket is no longer balanced: the kernel's positions moved");
+        chB.close();
+    }
+
     private static EmbeddedChannel channel(ConnectionRoutes.Route route, List<Object> read, int[] completes, InetSocketAddress local) {
         EmbeddedChannel ch = new EmbeddedChannel() {
             @Override
