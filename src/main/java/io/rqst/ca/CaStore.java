@@ -11,10 +11,13 @@ import java.math.BigInteger;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -145,13 +148,34 @@ public final class CaStore {
      * @throws PkiException if there is no CA there, or its files are unusable
      */
     public static CaStore open(Path dir) throws PkiException {
-        if (!Files.isDirectory(dir) || !Files.exists(dir.resolve(INDEX))) {
-            throw new PkiException(dir + ": no CA here (no " + dir.resolve(INDEX) + "); make one with: rqst ca init"
-                    + (dir.equals(DEFAULT_DIR) ? "" : " --dir " + dir) + ", or point --dir at yours");
+        try {
+            Files.readAttributes(dir.resolve(INDEX), BasicFileAttributes.class);
+        } catch (AccessDeniedException e) {
+            // a CA directory is its owner's alone (0700): another user sees neither its files nor that they exist
+            throw new PkiException(dir + ": permission denied: user " + System.getProperty("user.name") + " cannot read it"
+                    + owner(dir).map(o -> " (it belongs to " + o + ")").orElse("") + "; run the command as its owner, e.g. with sudo");
+        } catch (IOException e) {
+            if (e instanceof NoSuchFileException || !Files.isDirectory(dir)) {
+                throw new PkiException(dir + ": no CA here (no " + dir.resolve(INDEX) + "); make one with: rqst ca init"
+                        + (dir.equals(DEFAULT_DIR) ? "" : " --dir " + dir) + ", or point --dir at yours");
+            }
+            throw new PkiException(dir + ": cannot be read (" + e.getMessage() + ")", e);
         }
         List<X509Certificate> certs = Pem.readCertificates(dir.resolve(CA_CERT));
         CaIndex index = CaIndex.parse(dir.resolve(INDEX), Pem.read(dir.resolve(INDEX)));
         return new CaStore(dir, certs.getFirst(), index);
+    }
+
+    /** The owner of {@code p}, or of its nearest ancestor this user may look at, for a message. */
+    static Optional<String> owner(Path p) {
+        for (Path q = p.toAbsolutePath(); q != null; q = q.getParent()) {
+            try {
+                return Optional.of(Files.getOwner(q).getName());
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                // not visible either: try its parent
+            }
+        }
+        return Optional.empty();
     }
 
     /** {@return the CA directory} */

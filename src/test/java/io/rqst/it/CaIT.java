@@ -175,6 +175,22 @@ class CaIT {
 
     // ---------------------------------------------------------------- refused by the client
 
+    /**
+     * Promise: another user than the CA's owner is told that it may not read the CA and whose it is, not that there
+     * is no CA (the CA directory is 0700, so to that user its files do not seem to exist).
+     */
+    @Test
+    void aUserWhoMayNotReadTheCaIsToldSo() {
+        Path caDir = serverDir.resolve("ca");
+        CommandRunner.Result r = Testbed.runLocal(Duration.ofSeconds(120), "setpriv", "--reuid=65534", "--regid=65534",
+                "--clear-groups", "--", VpnBed.launcher().toString(), "ca", "list", "--dir", caDir.toString());
+        assertEquals(2, r.exitCode(), () -> r.stderr() + r.stdout());
+        List<String> reasons = r.stderr().lines().filter(l -> l.startsWith("rqst: ")).toList();
+        assertEquals(List.of("rqst: " + caDir + ": permission denied: user nobody cannot read it (it belongs to root); run the"
+                + " command as its owner, e.g. with sudo"), reasons, r.stderr());
+        assertFalse(STACK_TRACE.matcher(r.stderr()).find(), r.stderr());
+    }
+
     /** Promise: the client checks the server's name against the SAN list that rqst ca issue wrote. */
     @Test
     void aServerNameNotInItsCertificateIsRefusedByTheClient() {
