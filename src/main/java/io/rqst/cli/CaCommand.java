@@ -113,7 +113,10 @@ final class CaCommand implements Runnable {
         abstract void execute() throws PkiException, IOException;
 
         CaStore open() throws PkiException {
-            return CaStore.open(store.dir);
+            CaStore opened = CaStore.open(store.dir);
+            Warnings.readableByOthers(opened.dir().resolve(CaStore.CA_KEY), "it is the CA's key (the passphrase is all that"
+                    + " guards it then)");
+            return opened;
         }
     }
 

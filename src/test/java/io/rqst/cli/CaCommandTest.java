@@ -226,6 +226,22 @@ class CaCommandTest {
         assertFalse(before.equals(withoutKey));
     }
 
+    // Promise: a CA whose key other users can read (copied or restored with the wrong mode) is worked with, with one
+    // warning line that says how to mend it; a key of mode 0600, as init writes it, gets none.
+    @Test
+    void aCaKeyOthersCanReadIsWarnedAbout() throws Exception {
+        initCa();
+        Run quiet = ca("list");
+        assertOk(quiet);
+        assertEquals("", quiet.err(), "init wrote the key 0600: no warning");
+        Path key = ca.resolve("ca.key");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Run warned = ca("list");
+        assertOk(warned);
+        assertEquals("warning: " + key + " can be read by other users (rw-r--r--) and it is the CA's key (the passphrase is all"
+                + " that guards it then): chmod 600 " + key + "\n", warned.err());
+    }
+
     @Test
     void unknownNamesAreNamed() throws Exception {
         initCa();
