@@ -380,11 +380,7 @@ public final class Libc {
 
     /** {@code setsockopt(2)} with an {@code int} value at {@code value} (an address), capturing errno into {@code cap}. */
     public static int setsockopt(MemorySegment cap, int fd, int level, int name, long value) {
-        try {
-            return (int) SETSOCKOPT.invokeExact(cap, fd, level, name, value, Integer.BYTES);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return setsockopt(cap, fd, level, name, value, Integer.BYTES);
     }
 
     /** {@code setsockopt(2)} with a value of {@code length} bytes at {@code value} (an address), capturing errno into {@code cap}. */

@@ -337,6 +337,10 @@ final class ConnectionRoutes {
             quic.closeFuture().addListener(f -> connections.decrementAndGet());
         }
 
+        /**
+         * Connections and new clients on their way here. Read by other sockets' loops without a lock: two loops that
+         * choose at once may both pick this socket, which the next choice evens out.
+         */
         private int load(long now) {
             return connections.get() + (now - lastChosen < SETTLE_NANOS ? settling.get() : 0);
         }
