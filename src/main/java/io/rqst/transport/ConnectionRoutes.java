@@ -73,6 +73,11 @@ final class ConnectionRoutes {
     private final int seal = RANDOM.nextInt() & 0xFFFF;
     private volatile Route[] routes = new Route[0];
 
+    /** The value this server's IDs seal their index with (tests of the kernel program). */
+    int seal() {
+        return seal;
+    }
+
     /** A new socket's route, alone in its group, to go right before its codec, whose IDs come from {@link #ids}. */
     Route add() {
         return group().add();

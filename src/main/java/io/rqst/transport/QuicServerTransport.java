@@ -126,7 +126,9 @@ public final class QuicServerTransport implements AutoCloseable {
     /**
      * Binds {@code count} sockets on {@code a}, each on the next event loop; with port 0 the first one's port is
      * taken for the others. Each has its own codec, made by {@code codec} with the connection IDs of its route in
-     * {@code routes}. {@code first}, if not null, goes before the codec. On failure none stays bound.
+     * {@code routes}, in one group; with more than one socket the kernel is asked to steer the group's packets by
+     * connection ID ({@link ConnectionRoutes.Group#steer}). {@code first}, if not null, goes before the codec. On
+     * failure none stays bound.
      */
     private static List<Channel> bindGroup(EventLoopGroup group, QuicSettings settings, ConnectionRoutes routes,
                                            Function<ConnectionRoutes.Route, ChannelHandler> codec, ChannelHandler first,

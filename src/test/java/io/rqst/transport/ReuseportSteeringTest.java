@@ -82,7 +82,7 @@ class ReuseportSteeringTest {
         ConnectionRoutes.Route third = group.add();
         // bound in the order first, third, second: the positions follow the binding, not the index
         int[] indexes = {first.index, third.index, second.index};
-        List<ReuseportSteering.Insn> program = ReuseportSteering.program(sealOf(routes), indexes);
+        List<ReuseportSteering.Insn> program = ReuseportSteering.program(routes.seal(), indexes);
         for (int position = 0; position < indexes.length; position++) {
             ConnectionRoutes.Route r = List.of(first, third, second).get(position);
             for (int i = 0; i < 20; i++) {
@@ -106,14 +106,5 @@ class ReuseportSteeringTest {
         assertEquals(-1, run(program, longHeader(0, ByteBuffer.wrap(new byte[8])), 3), "an 8-byte ID");
         assertEquals(0, run(program, new byte[] {0x40, 0}, 3), "a runt: the kernel's answer for a load past the end");
         assertThrows(IllegalArgumentException.class, () -> ReuseportSteering.program(0, new int[ReuseportSteering.MAX_GROUP + 1]));
-    }
-
-    /** The group's seal, as the program needs it: read back from an ID (index ^ sealed index). */
-    private static int sealOf(ConnectionRoutes routes) {
-        ConnectionRoutes.Route r = routes.add();
-        ByteBuffer id = routes.ids(r).newId(20);
-        int index = (id.get(0) & 0xFF) << 8 | id.get(1) & 0xFF;
-        int sealed = (id.get(2) & 0xFF) << 8 | id.get(3) & 0xFF;
-        return index ^ sealed;
     }
 }
