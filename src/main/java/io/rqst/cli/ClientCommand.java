@@ -75,7 +75,8 @@ final class ClientCommand implements Callable<Integer> {
         spec.addOption(Specs.option(OptionSpec.builder("--mtu").paramLabel("BYTES")
                 .description("TAP MTU (default: what the server offers, 1280 unless it says otherwise). QUIC's packets follow it"
                         + " (MTU + 62 bytes, 1350 at least); without it they may reach 1472 bytes (1452 over IPv6), if the server's"
-                        + " MTU asks for them. Set it where the path to the server carries less than 1500-byte packets."), Integer.class, () -> mtu, v -> mtu = v));
+                        + " MTU asks for them, or less where this host's route to the server is narrower (PPPoE, a VPN under this"
+                        + " one). Set it where a link beyond this host carries less than 1500-byte packets."), Integer.class, () -> mtu, v -> mtu = v));
         spec.addOption(Specs.option(OptionSpec.builder("--route-all")
                 .description("Send all IPv4 and IPv6 traffic through the tunnel; the server stays reachable through the current gateway. Undone on exit."),
                 boolean.class, () -> routeAll, v -> routeAll = v));

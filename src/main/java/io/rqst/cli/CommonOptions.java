@@ -63,7 +63,7 @@ final class CommonOptions {
                 .description("QUIC packets per UDP GSO send."), int.class, () -> gsoSegments, v -> gsoSegments = v));
         spec.addOption(Specs.option(OptionSpec.builder("--max-udp-payload").hidden(true).paramLabel("<bytes>").defaultValue("0")
                 .description("QUIC's max_udp_payload_size, both ways (0: it follows --mtu; a client without one takes "
-                        + "what a path of 1500-byte packets carries)."), int.class, () -> maxUdpPayload, v -> maxUdpPayload = v));
+                        + "what a path of 1500-byte packets carries, or its route to the server if narrower)."), int.class, () -> maxUdpPayload, v -> maxUdpPayload = v));
         spec.addOption(Specs.option(OptionSpec.builder("--cc").hidden(true).paramLabel("<cc>").defaultValue("cubic")
                 .description("Outer congestion control: " + String.join(", ", QuicSettings.CONGESTION_CONTROLLERS) + " (default: ${DEFAULT-VALUE})."), String.class, () -> cc, v -> cc = v));
         spec.addOption(Specs.option(OptionSpec.builder("--no-tap-offload").hidden(true)

@@ -55,6 +55,12 @@ public final class Libc {
     // ---- <bits/socket.h>, <linux/socket.h> ----
     /** {@code AF_INET}, linux/socket.h. */
     public static final int AF_INET = 2;
+    /** {@code AF_INET6}, linux/socket.h. */
+    public static final int AF_INET6 = 10;
+    /** {@code sizeof(struct sockaddr_in)}: family (2), port (2, network order), address (4), zero (8), netinet/in.h. */
+    public static final int SOCKADDR_IN_SIZE = 16;
+    /** {@code sizeof(struct sockaddr_in6)}: family, port, flowinfo (4), address (16), scope id (4), netinet/in.h. */
+    public static final int SOCKADDR_IN6_SIZE = 28;
     /** {@code SOCK_DGRAM}, bits/socket_type.h. */
     public static final int SOCK_DGRAM = 2;
     /** {@code SOCK_CLOEXEC} (= O_CLOEXEC), bits/socket_type.h. */
@@ -147,6 +153,16 @@ public final class Libc {
     /** {@code sizeof(struct sock_filter)}: {@code __u16 code; __u8 jt; __u8 jf; __u32 k;}, linux/filter.h. */
     public static final int SOCK_FILTER_SIZE = 8;
 
+    // ---- <linux/in.h>, <linux/in6.h> ----
+    /** {@code IPPROTO_IP} (the socket level of IPv4 options), linux/in.h. */
+    public static final int IPPROTO_IP = 0;
+    /** {@code IP_MTU}, linux/in.h: on a connected socket, the MTU the kernel knows for its route (path MTU included). */
+    public static final int IP_MTU = 14;
+    /** {@code IPPROTO_IPV6}, linux/in6.h. */
+    public static final int IPPROTO_IPV6 = 41;
+    /** {@code IPV6_MTU}, linux/in6.h: {@link #IP_MTU} for IPv6. */
+    public static final int IPV6_MTU = 24;
+
     // ---- <linux/time.h> ----
     /** {@code CLOCK_REALTIME}, linux/time.h: the clock socket timestamps use. */
     public static final int CLOCK_REALTIME = 0;
@@ -233,6 +249,12 @@ public final class Libc {
     // int setsockopt(int fd, int level, int name, const void *value, socklen_t len) -> (cap, int, int, int, long value, int) int
     private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
+    // int getsockopt(int fd, int level, int name, void *value, socklen_t *len) -> (cap, int, int, int, long value, long len) int
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+    // int connect(int fd, const struct sockaddr *addr, socklen_t len) -> (cap, int fd, long addr, int len) int
+    private static final MethodHandle CONNECT = downcall("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
     // int clock_gettime(clockid_t clock, struct timespec *ts) -> (int clock, long ts) int
     private static final MethodHandle CLOCK_GETTIME = downcall("clock_gettime",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -387,6 +409,27 @@ public final class Libc {
     public static int setsockopt(MemorySegment cap, int fd, int level, int name, long value, int length) {
         try {
             return (int) SETSOCKOPT.invokeExact(cap, fd, level, name, value, length);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /**
+     * {@code getsockopt(2)}: the option's value is written at {@code value} (an address), whose room in bytes is
+     * the {@code socklen_t} at {@code length} (an address), which is then set to the bytes written.
+     */
+    public static int getsockopt(MemorySegment cap, int fd, int level, int name, long value, long length) {
+        try {
+            return (int) GETSOCKOPT.invokeExact(cap, fd, level, name, value, length);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** {@code connect(2)} to the {@code struct sockaddr} of {@code length} bytes at {@code address}. */
+    public static int connect(MemorySegment cap, int fd, long address, int length) {
+        try {
+            return (int) CONNECT.invokeExact(cap, fd, address, length);
         } catch (Throwable t) {
             throw fail(t);
         }

@@ -23,9 +23,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * reconnect after a network change starts clean.
  */
 public final class QuicClientTransport {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuicClientTransport.class);
     private final QuicSettings settings;
     private final Tls tls;
     private final EventLoopGroup group;
+    /** The route MTU last said to narrow the packets, so that reconnects over the same route do not say it again. */
+    private volatile int lastNarrowRoute;
 
     public QuicClientTransport(QuicSettings settings, Tls tls, EventLoopGroup group) {
         this.settings = settings;
@@ -41,11 +44,12 @@ public final class QuicClientTransport {
      */
     public CompletionStage<Connection> connect(InetSocketAddress server, String serverName, ConnectionListener listener) {
         CompletableFuture<Connection> result = new CompletableFuture<>();
+        int udpPayload = udpPayloadTo(server);
         ChannelHandler codec = new QuicClientCodecBuilder()
                 .sslEngineProvider(q -> tls.context().newEngine(q.alloc(), serverName, server.getPort()))
                 .maxIdleTimeout(settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .maxSendUdpPayloadSize(settings.clientUdpPayload(server.getAddress()))
-                .maxRecvUdpPayloadSize(settings.clientUdpPayload(server.getAddress()))
+                .maxSendUdpPayloadSize(udpPayload)
+                .maxRecvUdpPayloadSize(udpPayload)
                 .initialMaxData(16_000_000)
                 .initialMaxStreamDataBidirectionalLocal(256 * 1024)
                 .initialMaxStreamDataBidirectionalRemote(256 * 1024)
@@ -126,7 +130,7 @@ public final class QuicClientTransport {
                     .remoteAddress(server);
             if (EventLoops.epoll()) {
                 qb.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, EpollQuicUtils.newSegmentedAllocator(
-                        settings.gsoSegmentsFor(settings.clientUdpPayload(server.getAddress()))));
+                        settings.gsoSegmentsFor(udpPayload)));
             }
             Future<QuicChannel> f = qb.connect();
             f.addListener(cf -> {
@@ -148,6 +152,31 @@ public final class QuicClientTransport {
             });
         });
         return result;
+    }
+
+    /**
+     * The UDP payload for this attempt ({@link QuicSettings#clientUdpPayload}): the route to {@code server} is
+     * looked up each time, so that a reconnect after the laptop moved to a narrower link (PPPoE, a VPN under this
+     * one) sizes its packets for it; said once per change of the route's MTU.
+     */
+    private int udpPayloadTo(InetSocketAddress server) {
+        java.util.OptionalInt route = settings.maxUdpPayload() == QuicSettings.UDP_PAYLOAD_AUTO ? RouteMtu.of(server) : java.util.OptionalInt.empty();
+        int payload = settings.clientUdpPayload(server.getAddress(), route);
+        int ethernet = QuicSettings.udpPayloadOfEthernetPath(server.getAddress());
+        if (route.isPresent() && payload < ethernet && route.getAsInt() != lastNarrowRoute) {
+            lastNarrowRoute = route.getAsInt();
+            if (QuicSettings.udpPayloadOfMtu(server.getAddress(), route.getAsInt()) < QuicSettings.MIN_UDP_PAYLOAD) {
+                LOG.warn("the route to {} carries packets of {} bytes, too few for QUIC's {}-byte datagrams; packets of {} "
+                        + "bytes will be sent and may not arrive", server.getAddress().getHostAddress(), route.getAsInt(),
+                        QuicSettings.MIN_UDP_PAYLOAD, payload);
+            } else {
+                LOG.info("the route to {} carries packets of {} bytes: QUIC packets of up to {} bytes (not {})",
+                        server.getAddress().getHostAddress(), route.getAsInt(), payload, ethernet);
+            }
+        } else if (payload >= ethernet) {
+            lastNarrowRoute = 0;
+        }
+        return payload;
     }
 
     /**

@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param maxUdpPayload   max_udp_payload_size sent and accepted, which bounds the largest DATAGRAM; or
  *                        {@link #UDP_PAYLOAD_AUTO}: the server's follows its tunnel MTU ({@link #udpPayloadForFrames}),
  *                        the client's its own {@code --mtu} if given, else a 1500-byte path to the server
- *                        ({@link #udpPayloadOfEthernetPath})
+ *                        ({@link #udpPayloadOfEthernetPath}) or its route's MTU where that is smaller
+ *                        ({@link #clientUdpPayload})
  * @param datagramQueue   frames quiche may queue per direction before it drops
  * @param socketBuffer    SO_SNDBUF/SO_RCVBUF asked for on the UDP socket (the kernel may cap it)
  * @param udpGro          let the kernel coalesce received UDP packets (epoll only)
@@ -67,6 +68,8 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV6 = 1500 - 40 - 8;
     /** The most one UDP GSO send carries: an IPv4 datagram's 65535 bytes less its IP and UDP headers. */
     public static final int MAX_GSO_SEND = 65535 - 20 - 8;
+    /** The smallest UDP payload QUIC works with: every path must carry 1200-byte datagrams (RFC 9000 section 14). */
+    public static final int MIN_UDP_PAYLOAD = 1200;
     /** quiche's ceiling on max_udp_payload_size (RFC 9000 section 18.2: 65527). */
     public static final int MAX_UDP_PAYLOAD = 65527;
 
@@ -141,7 +144,7 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
         if (!CONGESTION_CONTROLLERS.contains(congestionControl)) {
             throw new IllegalArgumentException("congestion control '" + congestionControl + "' is not one of " + CONGESTION_CONTROLLERS);
         }
-        if (maxUdpPayload != UDP_PAYLOAD_AUTO && (maxUdpPayload < 1200 || maxUdpPayload > MAX_UDP_PAYLOAD)) {
+        if (maxUdpPayload != UDP_PAYLOAD_AUTO && (maxUdpPayload < MIN_UDP_PAYLOAD || maxUdpPayload > MAX_UDP_PAYLOAD)) {
             throw new IllegalArgumentException("max UDP payload " + maxUdpPayload + " is out of range 1200-" + MAX_UDP_PAYLOAD + " (QUIC needs 1200)");
         }
     }
@@ -193,9 +196,22 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
         return maxUdpPayload != UDP_PAYLOAD_AUTO ? maxUdpPayload : udpPayloadForFrames(frameBytes);
     }
 
-    /** The client's UDP payload towards {@code server}: the one set, or a 1500-byte path's. */
-    public int clientUdpPayload(java.net.InetAddress server) {
-        return maxUdpPayload != UDP_PAYLOAD_AUTO ? maxUdpPayload : udpPayloadOfEthernetPath(server);
+    /**
+     * The client's UDP payload towards {@code server}: the one set; else a 1500-byte path's, or less where the
+     * kernel's route there carries smaller packets ({@code routeMtu}, see {@link RouteMtu}), never below QUIC's
+     * {@link #MIN_UDP_PAYLOAD}. A wider route (a jumbo LAN, loopback) does not widen it: the path beyond may not be.
+     */
+    public int clientUdpPayload(java.net.InetAddress server, java.util.OptionalInt routeMtu) {
+        if (maxUdpPayload != UDP_PAYLOAD_AUTO) {
+            return maxUdpPayload;
+        }
+        int ethernet = udpPayloadOfEthernetPath(server);
+        return routeMtu.isEmpty() ? ethernet : Math.max(MIN_UDP_PAYLOAD, Math.min(ethernet, udpPayloadOfMtu(server, routeMtu.getAsInt())));
+    }
+
+    /** The UDP payload of an {@code mtu}-byte packet to {@code server}: less its IP header (20 or 40 bytes) and UDP's 8. */
+    public static int udpPayloadOfMtu(java.net.InetAddress server, int mtu) {
+        return mtu - (server instanceof java.net.Inet6Address ? 40 : 20) - 8;
     }
 
     public QuicSettings withDatagramQueue(int frames) {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The tunnel MTU against the DATAGRAM limit. A server's QUIC packets grow with its {@code --mtu}, so that every
- * frame of its uplink fits in one DATAGRAM; a client accepts what a path of 1500-byte packets carries. A client
+ * frame of its uplink fits in one DATAGRAM; a client accepts what a path of 1500-byte packets carries, or its own
+ * route to the server where that is narrower. A client
  * with RQST's parameters (1350-byte UDP payloads, 1306 bytes per DATAGRAM) cannot carry a 1400-byte MTU's
  * frames, and those are counted and reported. Test mode ({@code -d}); nothing here depends on certificates.
  */
@@ -125,6 +126,36 @@ class MtuIT {
         assertTrue(client.find(), t.client().logTail());
         assertFewLost(client);
         assertFalse(t.server().log().contains("does not fit"), t.server().logTail());
+    }
+
+    /**
+     * Promise: a client whose own link is narrower than 1500-byte packets (PPPoE's 1492, a VPN under this one) sizes
+     * its QUIC packets for it without being told: against a server of {@code --mtu 1400} over a 1400-byte link it says
+     * so, its TAP gets 1310 (1400 less 28 bytes of IPv4 and UDP, 44 of QUIC and 18 of Ethernet), packets of that size
+     * cross whole both ways, and bulk TCP crosses each way. The server's larger frames are counted and reported, not
+     * sent in packets the link would drop. (Before, the TAP got 1400, whose full-size frames need 1490-byte packets: small
+     * pings crossed and a TCP transfer hung.)
+     */
+    @Test
+    void aClientOnANarrowLinkSizesItsPacketsForIt() {
+        Site a = bed.site("a");
+        setMtu(a.ns(), a.v4(), 1400);
+        Spawned server = bed.startServer(bed.emptyDir("server-empty"), "-d", "--mtu", "1400", "--address", "10.8.0.1/24");
+        Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
+                "vpn://" + VpnBed.NAME);
+        String session = client.awaitLog(VpnBed.CONNECTED, VpnBed.START).group(3);
+        assertTrue(client.log().contains("the route to " + a.serverV4() + " carries packets of 1400 bytes: QUIC packets of up to "
+                + "1372 bytes (not 1472)"), client.logTail());
+        assertEquals(1310, tb.mtuOf(a.ns(), TAP), "the client's TAP MTU");
+        assertPacketsOfMtuCross(a, 1310);
+        bed.assertTcpTransfer(a.ns(), bed.server, "10.8.0.1", 5303, 8 << 20);
+        bed.assertTcpTransfer(bed.server, a.ns(), "10.8.0.2", 5304, 8 << 20);
+        PingResult oversize = ping(bed.server, "10.8.0.2", 1400 - 28, 2);
+        assertEquals(0, oversize.received(), oversize.output());
+        MatchResult warned = server.awaitLog(DOES_NOT_FIT, Duration.ofSeconds(5));
+        assertEquals(session, warned.group(1), warned.group());
+        assertEquals("1328", warned.group(3), () -> "1372 - 44 bytes per DATAGRAM: " + warned.group());
+        assertFalse(client.log().contains(" WARN "), client.logTail());
     }
 
     /**

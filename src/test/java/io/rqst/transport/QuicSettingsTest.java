@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import java.net.InetAddress;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,10 +58,17 @@ class QuicSettingsTest {
         QuicSettings auto = QuicSettings.defaults();
         assertEquals(QuicSettings.UDP_PAYLOAD_AUTO, auto.maxUdpPayload());
         assertEquals(1462, auto.serverUdpPayload(1418));
-        assertEquals(1452, auto.clientUdpPayload(v6));
+        assertEquals(1452, auto.clientUdpPayload(v6, OptionalInt.empty()));
+        assertEquals(1472, auto.clientUdpPayload(v4, OptionalInt.of(1500)));
+        assertEquals(1464, auto.clientUdpPayload(v4, OptionalInt.of(1492)), "PPPoE: 1492 - 20 - 8");
+        assertEquals(1372, auto.clientUdpPayload(v6, OptionalInt.of(1420)), "a WireGuard link: 1420 - 40 - 8");
+        assertEquals(1472, auto.clientUdpPayload(v4, OptionalInt.of(65536)), "loopback's MTU does not widen it");
+        assertEquals(1472, auto.clientUdpPayload(v4, OptionalInt.of(9000)), "nor a jumbo LAN's: the path beyond may be narrower");
+        assertEquals(1200, auto.clientUdpPayload(v4, OptionalInt.of(1200)), "QUIC's floor: 1200 - 28 would be too few");
+        assertEquals(1232, auto.clientUdpPayload(v6, OptionalInt.of(1280)), "IPv6's minimum link");
         QuicSettings set = auto.withMaxUdpPayload(1300);
         assertEquals(1300, set.serverUdpPayload(1418), "a payload set by hand wins");
-        assertEquals(1300, set.clientUdpPayload(v4));
+        assertEquals(1300, set.clientUdpPayload(v4, OptionalInt.of(1280)), "also over a narrower route");
         assertThrows(IllegalArgumentException.class, () -> auto.withMaxUdpPayload(1199));
         assertThrows(IllegalArgumentException.class, () -> auto.withMaxUdpPayload(65528));
     }
