@@ -62,10 +62,14 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
      * (RFC 9221 section 4). {@link #RQST_MAX_UDP_PAYLOAD} less this is 1306, what quiche reports.
      */
     public static final int DATAGRAM_PACKET_OVERHEAD = 1 + 20 + 4 + 16 + 1 + 2;
+    /** The IPv4 header without options (RFC 791), the IPv6 header (RFC 8200) and the UDP header (RFC 768), bytes. */
+    static final int IPV4_HEADER = 20, IPV6_HEADER = 40, UDP_HEADER = 8;
+    /** Ethernet's MTU: the packets a path of Ethernet links carries. */
+    static final int ETHERNET_MTU = 1500;
     /** The largest UDP payload on a path of 1500-byte packets (Ethernet's MTU): less a 20-byte IPv4 header. */
-    public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV4 = 1500 - 20 - 8;
+    public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV4 = ETHERNET_MTU - IPV4_HEADER - UDP_HEADER;
     /** The same with a 40-byte IPv6 header. */
-    public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV6 = 1500 - 40 - 8;
+    public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV6 = ETHERNET_MTU - IPV6_HEADER - UDP_HEADER;
     /** The most one UDP GSO send carries: an IPv4 datagram's 65535 bytes less its IP and UDP headers. */
     public static final int MAX_GSO_SEND = 65535 - 20 - 8;
     /** The smallest UDP payload QUIC works with: every path must carry 1200-byte datagrams (RFC 9000 section 14). */
@@ -88,7 +92,7 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
      * parameters the packets stay at 1350 bytes.
      */
     public static int udpPayloadOfEthernetPath(java.net.InetAddress server) {
-        return server instanceof java.net.Inet6Address ? ETHERNET_PATH_UDP_PAYLOAD_IPV6 : ETHERNET_PATH_UDP_PAYLOAD_IPV4;
+        return udpPayloadOfMtu(server, ETHERNET_MTU);
     }
 
     /**
@@ -145,7 +149,8 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
             throw new IllegalArgumentException("congestion control '" + congestionControl + "' is not one of " + CONGESTION_CONTROLLERS);
         }
         if (maxUdpPayload != UDP_PAYLOAD_AUTO && (maxUdpPayload < MIN_UDP_PAYLOAD || maxUdpPayload > MAX_UDP_PAYLOAD)) {
-            throw new IllegalArgumentException("max UDP payload " + maxUdpPayload + " is out of range 1200-" + MAX_UDP_PAYLOAD + " (QUIC needs 1200)");
+            throw new IllegalArgumentException("max UDP payload " + maxUdpPayload + " is out of range " + MIN_UDP_PAYLOAD + "-" + MAX_UDP_PAYLOAD
+                    + " (QUIC needs " + MIN_UDP_PAYLOAD + ")");
         }
     }
 
@@ -211,7 +216,7 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
 
     /** The UDP payload of an {@code mtu}-byte packet to {@code server}: less its IP header (20 or 40 bytes) and UDP's 8. */
     public static int udpPayloadOfMtu(java.net.InetAddress server, int mtu) {
-        return mtu - (server instanceof java.net.Inet6Address ? 40 : 20) - 8;
+        return mtu - (server instanceof java.net.Inet6Address ? IPV6_HEADER : IPV4_HEADER) - UDP_HEADER;
     }
 
     public QuicSettings withDatagramQueue(int frames) {
