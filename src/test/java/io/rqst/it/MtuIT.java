@@ -159,6 +159,23 @@ class MtuIT {
     }
 
     /**
+     * Promise: a client whose route to the server cannot carry QUIC's 1200-byte datagrams (a 1220-byte link) says so
+     * in one WARN line naming the route's MTU, and still tries with the smallest packets QUIC allows.
+     */
+    @Test
+    void aRouteTooNarrowForQuicIsNamed() {
+        Site a = bed.site("a");
+        setMtu(a.ns(), a.v4(), 1220);
+        bed.startServer(bed.emptyDir("server-empty"), "-d", "--address", "10.8.0.1/24");
+        Spawned client = bed.startClient(a.ns(), bed.emptyDir("client-empty"), "client", "-d", "--address", "10.8.0.2/24",
+                "vpn://" + VpnBed.NAME);
+        MatchResult warned = client.awaitLog(Pattern.compile("WARN the route to " + Pattern.quote(a.serverV4())
+                + " carries packets of (\\d+) bytes, too few for QUIC's 1200-byte datagrams; packets of (\\d+) bytes"), VpnBed.START);
+        assertEquals("1220", warned.group(1), warned.group());
+        assertEquals("1200", warned.group(2), warned.group());
+    }
+
+    /**
      * Promise: an MTU above what a path of 1500-byte packets carries is named at start, and a client on such a
      * path gets the largest MTU it carries, 1410 over IPv4, whose packets then cross whole.
      */
