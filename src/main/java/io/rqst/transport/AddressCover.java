@@ -244,16 +244,22 @@ final class AddressCover implements AutoCloseable {
             return false;
         }
         List<Channel> toClose = new ArrayList<>();
+        List<InetAddress> gone = new ArrayList<>();
         try {
-            return scan(want, later, toClose);
+            return scan(want, later, toClose, gone);
         } finally {
             for (Channel c : toClose) {
                 c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
             }
+            for (InetAddress a : gone) { // said once its sockets are closed, so that it is true when read
+                LOG.info("no longer listening on {}: the address is gone from this host",
+                        QuicServerTransport.format(new InetSocketAddress(a, port)));
+            }
         }
     }
 
-    private boolean scan(List<InetAddress> want, boolean later, List<Channel> toClose) {
+    /** One scan under the lock: sockets to close go to {@code toClose}, addresses no longer listened on to {@code gone}. */
+    private boolean scan(List<InetAddress> want, boolean later, List<Channel> toClose, List<InetAddress> gone) {
         boolean found = false;
         synchronized (this) {
             long now = System.nanoTime();
@@ -269,8 +275,7 @@ final class AddressCover implements AutoCloseable {
                     it.remove();
                     toClose.addAll(t.channels);
                     if (t.bound) {
-                        LOG.info("no longer listening on {}: the address is gone from this host",
-                                QuicServerTransport.format(new InetSocketAddress(e.getKey(), port)));
+                        gone.add(e.getKey());
                     }
                 }
             }
