@@ -71,7 +71,7 @@ public record QuicSettings(String alpn, Duration idleTimeout, int maxUdpPayload,
     /** The same with a 40-byte IPv6 header. */
     public static final int ETHERNET_PATH_UDP_PAYLOAD_IPV6 = ETHERNET_MTU - IPV6_HEADER - UDP_HEADER;
     /** The most one UDP GSO send carries: an IPv4 datagram's 65535 bytes less its IP and UDP headers. */
-    public static final int MAX_GSO_SEND = 65535 - 20 - 8;
+    public static final int MAX_GSO_SEND = 65535 - IPV4_HEADER - UDP_HEADER;
     /** The smallest UDP payload QUIC works with: every path must carry 1200-byte datagrams (RFC 9000 section 14). */
     public static final int MIN_UDP_PAYLOAD = 1200;
     /** quiche's ceiling on max_udp_payload_size (RFC 9000 section 18.2: 65527). */
